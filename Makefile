@@ -1,0 +1,46 @@
+# RPyMostat — two commands: `make run` (start the whole suite) and `make test` (every test).
+# Both create .venv with Python 3.11+ and install the five packages (editable) first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := -e shared -e 'engine[mongodb]' -e sensor_agent -e relay_agent -e webui
+export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: venv run test unit acceptance lint docs bench clean
+
+$(STAMP): constraints.txt requirements-dev.txt $(wildcard */pyproject.toml)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "RPyMostat needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements-dev.txt $(PACKAGES)
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/python -m rpymostat.shared.suite --data-dir $(CURDIR)/.run
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy shared/src engine/src sensor_agent/src relay_agent/src webui/src
+
+unit: venv
+	$(BIN)/python -m pytest -q tests
+
+acceptance: venv
+	$(BIN)/python -m pytest -q acceptance
+
+test: lint
+	$(BIN)/python -m pytest -q tests acceptance
+
+docs: venv
+	$(BIN)/python -m rpymostat.engine.apidoc > docs/api.md
+
+bench: venv
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis

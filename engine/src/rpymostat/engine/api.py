@@ -1,0 +1,220 @@
+"""The engine's REST API v1 (Klein). Handlers only parse, call the store, serialise."""
+
+import html
+from datetime import datetime, timedelta
+from typing import Any
+
+from klein import Klein
+from twisted.internet.defer import Deferred
+from twisted.web.resource import Resource
+from twisted.web.server import Request
+
+from rpymostat.shared.auth import BearerAuth
+from rpymostat.shared.authresource import AuthorizedResource
+from rpymostat.shared.clock import Clock, utcnow
+from rpymostat.shared.errors import NotFound, ServiceUnavailable, Unprocessable
+from rpymostat.shared.web import add_error_handlers, json_response, read_json
+
+from . import __version__
+from .ingest import ID_PATTERN, parse_batch, parse_timestamp, parse_update
+from .model import SensorChanges, SensorRecord, iso
+from .openapi import openapi_document
+from .store import Store, StoreUnavailable
+
+SOURCE_URL = "https://github.com/jantman/RPyMostat"
+MAX_NAME = 64
+DEFAULT_HISTORY = timedelta(hours=24)
+MAX_HISTORY_POINTS = 10_000
+
+
+def sensor_json(sensor: SensorRecord, now: datetime, stale_after: float) -> dict[str, Any]:
+    """A sensor as the API shows it, with its age and stale flag at ``now``."""
+    age = max(0.0, (now - sensor.last_update).total_seconds())
+    return {
+        "id": sensor.id,
+        "host_id": sensor.host_id,
+        "sensor_id": sensor.sensor_id,
+        "type": sensor.type,
+        "alias": sensor.alias,
+        "extra": sensor.extra,
+        "name": sensor.name,
+        "zone": sensor.zone,
+        "last_value": sensor.last_value,
+        "last_update": iso(sensor.last_update),
+        "age_s": round(age, 3),
+        "stale": age > stale_after,
+    }
+
+
+def parse_sensor_changes(body: Any) -> SensorChanges:
+    """PATCH body ``{"name": str|null, "zone": str}`` → SensorChanges (422 naming the field)."""
+    if not isinstance(body, dict):
+        raise Unprocessable("the request body must be a JSON object")
+    unknown = set(body) - {"name", "zone"}
+    if unknown:
+        raise Unprocessable(f"unknown field(s): {', '.join(sorted(unknown))}; allowed: name, zone")
+    if not body:
+        raise Unprocessable("nothing to change: give name and/or zone")
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()
+                             or len(name) > MAX_NAME):
+        raise Unprocessable(f"name must be a non-empty string of at most {MAX_NAME} characters"
+                            " (or null to clear it)")
+    zone = body.get("zone")
+    if "zone" in body and (not isinstance(zone, str) or not ID_PATTERN.fullmatch(zone)):
+        raise Unprocessable("zone must be a zone id (1-64 characters from A-Z a-z 0-9 . _ ~ -)")
+    return SensorChanges(name=name.strip() if name else None,
+                         clear_name="name" in body and name is None, zone=zone)
+
+
+def _query_arg(request: Request, name: str) -> str | None:
+    values = request.args.get(name.encode())
+    return values[-1].decode("utf-8", "replace") if values else None
+
+
+def _parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return 1000
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_HISTORY_POINTS:
+        raise Unprocessable(f"limit must be an integer from 1 to {MAX_HISTORY_POINTS}")
+    return int(raw)
+
+
+class EngineAPI:
+    """The v1 API over a store; the clock gives "now" (ages, update timestamps)."""
+
+    app = Klein()
+
+    def __init__(self, store: Store, auth: BearerAuth, clock: Clock,
+                 stale_after: float, store_timeout: float = 10.0) -> None:
+        self._store = store
+        self._auth = auth
+        self._clock = clock
+        self._stale_after = stale_after
+        self._timeout = store_timeout
+
+    def resource(self) -> Resource:
+        """The root resource: auth check, then the Klein routes."""
+        return AuthorizedResource(self.app.resource(), self._auth)  # type: ignore[arg-type]
+
+    async def _call(self, d: Deferred[Any]) -> Any:
+        """Await a store call with a time limit; an unavailable store becomes a 503."""
+        d.addTimeout(self._timeout, self._clock)  # type: ignore[arg-type]
+        try:
+            return await d
+        except (StoreUnavailable, TimeoutError) as e:
+            raise ServiceUnavailable(f"the store is unavailable: {e or 'timed out'}") from None
+
+    # -- informational ---------------------------------------------------------------------
+
+    @app.route("/", methods=["GET"])
+    def root(self, request: Request) -> bytes:
+        """HTML: name, version, links to the API document, status and source."""
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        return _ROOT_PAGE.format(version=html.escape(__version__), source=SOURCE_URL).encode()
+
+    @app.route("/v1/openapi.json", methods=["GET"])
+    def openapi(self, request: Request) -> bytes:
+        """The OpenAPI 3 document of this API."""
+        return json_response(request, openapi_document(__version__))
+
+    @app.route("/v1/status", methods=["GET"])
+    async def status(self, request: Request) -> bytes:
+        """200 when operational, 503 when the store does not answer."""
+        try:
+            store_ok = bool(await self._store.ping().addTimeout(
+                self._timeout, self._clock))  # type: ignore[arg-type]
+        except Exception:
+            store_ok = False
+        body = {"status": store_ok, "dependencies": {"store": store_ok}, "version": __version__}
+        return json_response(request, body, 200 if store_ok else 503)
+
+    # -- ingest ----------------------------------------------------------------------------
+
+    @app.route("/v1/sensors/update", methods=["PUT"])
+    async def update(self, request: Request) -> bytes:
+        """The RPyMostat payload; 201 only once every reading is on disk."""
+        readings = parse_update(read_json(request), utcnow(self._clock))
+        result = await self._call(self._store.add_readings(readings))
+        return json_response(request, {"status": "ok", "ids": list(result.ids)}, 201)
+
+    @app.route("/v1/sensors/batch", methods=["POST"])
+    async def batch(self, request: Request) -> bytes:
+        """Readings with their own timestamps; idempotent on (host, sensor, timestamp)."""
+        readings = parse_batch(read_json(request), utcnow(self._clock))
+        result = await self._call(self._store.add_readings(readings))
+        return json_response(request, {"status": "ok", "ids": list(result.ids),
+                                       "stored": result.stored,
+                                       "duplicates": result.duplicates}, 201)
+
+    # -- sensors -----------------------------------------------------------------------------
+
+    @app.route("/v1/sensors", methods=["GET"])
+    async def list_sensors(self, request: Request) -> bytes:
+        """Every known sensor with its last value, age and stale flag."""
+        sensors = await self._call(self._store.list_sensors())
+        now = utcnow(self._clock)
+        return json_response(request, {"sensors": [
+            sensor_json(s, now, self._stale_after) for s in sensors]})
+
+    async def _sensor(self, sensor_id: str) -> SensorRecord:
+        sensor = await self._call(self._store.get_sensor(sensor_id))
+        if sensor is None:
+            raise NotFound(f"no such sensor: {sensor_id}")
+        return sensor  # type: ignore[no-any-return]
+
+    @app.route("/v1/sensors/<string:sensor_id>", methods=["GET"])
+    async def get_sensor(self, request: Request, sensor_id: str) -> bytes:
+        """One sensor."""
+        sensor = await self._sensor(sensor_id)
+        return json_response(request, sensor_json(sensor, utcnow(self._clock), self._stale_after))
+
+    @app.route("/v1/sensors/<string:sensor_id>", methods=["PATCH"])
+    async def patch_sensor(self, request: Request, sensor_id: str) -> bytes:
+        """Rename a sensor or assign it to a zone."""
+        changes = parse_sensor_changes(read_json(request))
+        sensor = await self._call(self._store.update_sensor(sensor_id, changes))
+        if sensor is None:
+            raise NotFound(f"no such sensor: {sensor_id}")
+        return json_response(request, sensor_json(sensor, utcnow(self._clock), self._stale_after))
+
+    @app.route("/v1/sensors/<string:sensor_id>", methods=["DELETE"])
+    async def delete_sensor(self, request: Request, sensor_id: str) -> bytes:
+        """Forget a sensor and its history (it reappears if it reports again)."""
+        if not await self._call(self._store.delete_sensor(sensor_id)):
+            raise NotFound(f"no such sensor: {sensor_id}")
+        return json_response(request, {"status": "ok", "deleted": sensor_id})
+
+    @app.route("/v1/sensors/<string:sensor_id>/readings", methods=["GET"])
+    async def sensor_readings(self, request: Request, sensor_id: str) -> bytes:
+        """History in [start, end): defaults to the last 24 hours, at most ``limit`` points."""
+        now = utcnow(self._clock)
+        end_raw, start_raw = _query_arg(request, "end"), _query_arg(request, "start")
+        far = now + timedelta(days=366 * 100)
+        end = parse_timestamp(end_raw, "end", far) if end_raw else now + timedelta(seconds=1)
+        start = parse_timestamp(start_raw, "start", far) if start_raw else end - DEFAULT_HISTORY
+        if start >= end:
+            raise Unprocessable("start must be before end")
+        limit = _parse_limit(_query_arg(request, "limit"))
+        await self._sensor(sensor_id)
+        points = await self._call(self._store.readings(sensor_id, start, end, limit))
+        return json_response(request, {
+            "sensor": sensor_id, "start": iso(start), "end": iso(end),
+            "readings": [{"timestamp": iso(p.timestamp), "value": p.value} for p in points],
+        })
+
+
+add_error_handlers(EngineAPI.app)
+
+_ROOT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>RPyMostat engine</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>RPyMostat engine</h1>
+<p>Version {version}. A self-hosted, modular smart thermostat.</p>
+<ul>
+<li><a href="/v1/openapi.json">API document (OpenAPI 3)</a></li>
+<li><a href="/v1/status">Status</a></li>
+<li><a href="/v1/sensors">Sensors</a></li>
+<li><a href="{source}">Source code</a></li>
+</ul></body></html>
+"""

@@ -1,0 +1,119 @@
+"""The engine's configuration: environment variables only, declared in one table."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from twisted.logger import LogLevel
+
+from rpymostat.shared.auth import AuthMode
+from rpymostat.shared.envconfig import (
+    Setting,
+    load,
+    parse_choice,
+    parse_endpoint,
+    parse_log_level,
+    parse_nonempty,
+    parse_positive_float,
+)
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                           "share")
+    return os.path.join(base, "rpymostat")
+
+
+def parse_store_url(value: str) -> str:
+    """``sqlite:///path/to/file.db``, a plain file path, or ``mongodb://host:port/db``."""
+    v = value.strip()
+    if v.startswith("mongodb://"):
+        rest = v[len("mongodb://"):]
+        host, _, db = rest.partition("/")
+        if not host or not db.split("?")[0]:
+            raise ValueError("a MongoDB URL must name host and database: mongodb://host:port/db")
+        return v
+    if v.startswith("sqlite:///"):
+        path = v[len("sqlite:///"):]
+        if not path:
+            raise ValueError("sqlite:/// needs a file path")
+        return v
+    if "://" in v:
+        raise ValueError("unsupported store; use an SQLite file path, sqlite:///path or"
+                         " mongodb://host:port/db")
+    if not v:
+        raise ValueError("must not be empty")
+    return v
+
+
+def _parse_token(value: str) -> str:
+    token = parse_nonempty(value)
+    if len(token) < 16:
+        raise ValueError("the site token must be at least 16 characters")
+    return token
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("RPYMOSTAT_ENGINE_LISTEN", "tcp:8088", "endpoint", parse_endpoint,
+            "Twisted endpoint string the REST API listens on"),
+    Setting("RPYMOSTAT_DATA_DIR", _default_data_dir(), "path", parse_nonempty,
+            "directory for the SQLite store and the generated token"),
+    Setting("RPYMOSTAT_STORE", None, "url", parse_store_url,
+            "store: SQLite file path / sqlite:///path (default <data dir>/rpymostat.sqlite3)"
+            " or mongodb://host:port/db"),
+    Setting("RPYMOSTAT_TOKEN", None, "secret", _parse_token,
+            "site token for mutating calls; unset = generated once into <data dir>/token",
+            secret=True),
+    Setting("RPYMOSTAT_AUTH", "on", "on|off|strict",
+            parse_choice(*(m.value for m in AuthMode)),
+            "on: token needed to change things; strict: to read too; off: no checks"),
+    Setting("RPYMOSTAT_LOG_LEVEL", "info", "level", parse_log_level,
+            "debug, info, warn, error or critical"),
+    Setting("RPYMOSTAT_STALE_AFTER", "600", "seconds", parse_positive_float,
+            "a sensor whose last reading is older than this is stale"),
+    Setting("RPYMOSTAT_STORE_TIMEOUT", "10", "seconds", parse_positive_float,
+            "time limit for one store call (MongoDB network calls, SQLite lock waits)"),
+)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Validated engine settings, passed into constructors."""
+
+    listen: str
+    data_dir: Path
+    store_url: str
+    token: str | None
+    auth: AuthMode
+    log_level: LogLevel
+    stale_after: float
+    store_timeout: float
+
+    @property
+    def uses_mongodb(self) -> bool:
+        """Whether the store URL selects MongoDB."""
+        return self.store_url.startswith("mongodb://")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file (only meaningful when not using MongoDB)."""
+        url = self.store_url
+        return Path(url[len("sqlite:///"):] if url.startswith("sqlite:///") else url)
+
+
+def load_config(environ: Mapping[str, str]) -> EngineConfig:
+    """Validate the environment; raises ConfigError naming the first bad variable."""
+    v = load(SETTINGS, environ)
+    data_dir = Path(v["RPYMOSTAT_DATA_DIR"]).expanduser()
+    store = v["RPYMOSTAT_STORE"] or str(data_dir / "rpymostat.sqlite3")
+    return EngineConfig(
+        listen=v["RPYMOSTAT_ENGINE_LISTEN"],
+        data_dir=data_dir,
+        store_url=store,
+        token=v["RPYMOSTAT_TOKEN"],
+        auth=AuthMode(v["RPYMOSTAT_AUTH"]),
+        log_level=v["RPYMOSTAT_LOG_LEVEL"],
+        stale_after=v["RPYMOSTAT_STALE_AFTER"],
+        store_timeout=v["RPYMOSTAT_STORE_TIMEOUT"],
+    )

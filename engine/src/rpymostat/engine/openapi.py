@@ -1,0 +1,183 @@
+"""The OpenAPI 3 document of the engine's API v1, served at ``GET /v1/openapi.json``.
+
+A unit test checks that every Klein route is documented here and every documented path is
+routed; ``docs/api.md`` is generated from this document (``make docs``).
+"""
+
+from typing import Any
+
+from .ingest import (
+    MAX_ALIAS,
+    MAX_CELSIUS,
+    MAX_EXTRA,
+    MAX_READINGS_PER_BATCH,
+    MAX_SENSORS_PER_UPDATE,
+    MAX_TYPE,
+    MIN_CELSIUS,
+)
+
+_ID = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$"}
+_CELSIUS = {"type": ["number", "null"], "minimum": MIN_CELSIUS, "maximum": MAX_CELSIUS,
+            "description": "°C, or null when the sensor cannot tell"}
+_TIME = {"type": "string", "format": "date-time",
+         "description": "ISO 8601 with a UTC offset, e.g. 2026-01-31T06:30:00Z"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    meaning = {400: "the body is not JSON", 401: "the site token is missing or wrong",
+               404: "no such resource", 409: "conflicts with the current state",
+               413: "the body is too large", 422: "invalid content; the message names the field",
+               503: "the store is unavailable; retry later"}
+    return {str(c): _json(_ref("Error"), meaning[c]) for c in codes}
+
+
+_SENSOR_ID_PARAM = {"name": "sensor_id", "in": "path", "required": True,
+                    "schema": {"type": "string"}, "description": "global id <host_id>:<sensor_id>"}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["status", "error"], "properties": {
+        "status": {"const": "error"}, "error": {"type": "string"}}},
+    "Status": {"type": "object", "required": ["status", "dependencies", "version"], "properties": {
+        "status": {"type": "boolean"},
+        "dependencies": {"type": "object", "additionalProperties": {"type": "boolean"}},
+        "version": {"type": "string"}}},
+    "SensorData": {"type": "object", "required": ["type", "value"],
+                   "additionalProperties": False, "properties": {
+        "type": {"type": "string", "maxLength": MAX_TYPE, "description": "e.g. the model"},
+        "value": _CELSIUS,
+        "alias": {"type": ["string", "null"], "maxLength": MAX_ALIAS},
+        "extra": {"type": ["string", "null"], "maxLength": MAX_EXTRA}}},
+    "SensorUpdate": {"type": "object", "required": ["host_id", "sensors"],
+                     "additionalProperties": False, "properties": {
+        "host_id": _ID,
+        "sensors": {"type": "object", "minProperties": 1,
+                    "maxProperties": MAX_SENSORS_PER_UPDATE,
+                    "propertyNames": _ID, "additionalProperties": _ref("SensorData")}}},
+    "BatchReading": {"type": "object", "required": ["sensor_id", "timestamp", "type", "value"],
+                     "additionalProperties": False, "properties": {
+        "sensor_id": _ID, "timestamp": _TIME, "type": {"type": "string", "maxLength": MAX_TYPE},
+        "value": _CELSIUS, "alias": {"type": ["string", "null"], "maxLength": MAX_ALIAS},
+        "extra": {"type": ["string", "null"], "maxLength": MAX_EXTRA}}},
+    "Batch": {"type": "object", "required": ["host_id", "readings"],
+              "additionalProperties": False, "properties": {
+        "host_id": _ID, "readings": {"type": "array", "minItems": 1,
+                                     "maxItems": MAX_READINGS_PER_BATCH,
+                                     "items": _ref("BatchReading")}}},
+    "UpdateResult": {"type": "object", "properties": {
+        "status": {"const": "ok"}, "ids": {"type": "array", "items": {"type": "string"}}}},
+    "BatchResult": {"type": "object", "properties": {
+        "status": {"const": "ok"}, "ids": {"type": "array", "items": {"type": "string"}},
+        "stored": {"type": "integer", "description": "readings new to the store"},
+        "duplicates": {"type": "integer", "description": "readings it already had"}}},
+    "Sensor": {"type": "object", "properties": {
+        "id": {"type": "string"}, "host_id": {"type": "string"},
+        "sensor_id": {"type": "string"}, "type": {"type": "string"},
+        "alias": {"type": ["string", "null"]}, "extra": {"type": ["string", "null"]},
+        "name": {"type": ["string", "null"], "description": "the name the user gave it"},
+        "zone": {"type": "string"}, "last_value": _CELSIUS, "last_update": _TIME,
+        "age_s": {"type": "number", "description": "seconds since last_update"},
+        "stale": {"type": "boolean", "description": "older than RPYMOSTAT_STALE_AFTER"}}},
+    "SensorList": {"type": "object", "properties": {
+        "sensors": {"type": "array", "items": _ref("Sensor")}}},
+    "SensorPatch": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                    "properties": {
+        "name": {"type": ["string", "null"], "maxLength": 64,
+                 "description": "null clears the name"},
+        "zone": _ID}},
+    "Readings": {"type": "object", "properties": {
+        "sensor": {"type": "string"}, "start": _TIME, "end": _TIME,
+        "readings": {"type": "array", "items": {"type": "object", "properties": {
+            "timestamp": _TIME, "value": _CELSIUS}}}}},
+}
+
+_MUTATING: list[dict[str, list[str]]] = [{"siteToken": []}]
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/": {"get": {"summary": "HTML page: name, version, links", "security": [],
+                      "responses": {"200": {"description": "HTML",
+                                            "content": {"text/html": {}}}}}},
+        "/v1/openapi.json": {"get": {"summary": "this document", "security": [],
+                                     "responses": {"200": {"description": "OpenAPI 3"}}}},
+        "/v1/status": {"get": {
+            "summary": "operational status and dependencies", "security": [],
+            "responses": {"200": _json(_ref("Status"), "operational"),
+                          "503": _json(_ref("Status"), "not operational (store down)")}}},
+        "/v1/sensors/update": {"put": {
+            "summary": "current readings of a host's sensors (the RPyMostat payload)",
+            "description": "Every reading is stamped with the engine's time of receipt. 201 is"
+                           " sent only after every reading is committed to disk; the request"
+                           " is stored whole or not at all.",
+            "security": _MUTATING,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("SensorUpdate")}}},
+            "responses": {"201": _json(_ref("UpdateResult"), "stored"),
+                          **_errors(400, 401, 413, 422, 503)}}},
+        "/v1/sensors/batch": {"post": {
+            "summary": "many readings with their own timestamps (an agent replaying its buffer)",
+            "description": "Idempotent on (host_id, sensor_id, timestamp): a replayed reading"
+                           " is counted in `duplicates` and not stored twice.",
+            "security": _MUTATING,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("Batch")}}},
+            "responses": {"201": _json(_ref("BatchResult"), "stored"),
+                          **_errors(400, 401, 413, 422, 503)}}},
+        "/v1/sensors": {"get": {
+            "summary": "every known sensor", "security": [],
+            "responses": {"200": _json(_ref("SensorList"), "sensors"), **_errors(503)}}},
+        "/v1/sensors/{sensor_id}": {
+            "parameters": [_SENSOR_ID_PARAM],
+            "get": {"summary": "one sensor", "security": [],
+                    "responses": {"200": _json(_ref("Sensor"), "the sensor"),
+                                  **_errors(404, 503)}},
+            "patch": {"summary": "rename a sensor or assign its zone", "security": _MUTATING,
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": _ref("SensorPatch")}}},
+                      "responses": {"200": _json(_ref("Sensor"), "the updated sensor"),
+                                    **_errors(400, 401, 404, 413, 422, 503)}},
+            "delete": {"summary": "forget a sensor and its history", "security": _MUTATING,
+                       "responses": {"200": {"description": "forgotten"},
+                                     **_errors(401, 404, 503)}}},
+        "/v1/sensors/{sensor_id}/readings": {
+            "parameters": [_SENSOR_ID_PARAM],
+            "get": {"summary": "a sensor's history in [start, end)", "security": [],
+                    "parameters": [
+                        {"name": "start", "in": "query", "schema": _TIME,
+                         "description": "default: end − 24 h"},
+                        {"name": "end", "in": "query", "schema": _TIME,
+                         "description": "default: now"},
+                        {"name": "limit", "in": "query",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 10000,
+                                    "default": 1000}}],
+                    "responses": {"200": _json(_ref("Readings"), "oldest first"),
+                                  **_errors(404, 422, 503)}}},
+    }
+
+
+def openapi_document(version: str) -> dict[str, Any]:
+    """The whole document for this engine version."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "RPyMostat engine API", "version": version,
+                 "description": "Every error is `{\"status\": \"error\", \"error\": \"...\"}`"
+                                " with a 4xx code (503 when the store is down). Mutating calls"
+                                " need `Authorization: Bearer <site token>` unless"
+                                " RPYMOSTAT_AUTH=off; with RPYMOSTAT_AUTH=strict reads need it"
+                                " too, except /, /v1/status and /v1/openapi.json."},
+        "servers": [{"url": "/"}],
+        "security": _MUTATING,
+        "paths": _paths(),
+        "components": {
+            "schemas": _SCHEMAS,
+            "securitySchemes": {"siteToken": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,62 @@
+"""The store interface every backend implements; one contract test suite checks them all.
+
+All methods return Deferreds and never block the reactor. ``add_readings`` is atomic per call
+(SQLite: one savepoint; MongoDB: one insert command, see the mongo module) and idempotent on
+(host_id, sensor_id, timestamp): a replayed reading is counted as a duplicate, not stored twice.
+A sensor's ``last_value``/``last_update`` only ever move forward in time.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from twisted.internet.defer import Deferred
+
+from ..model import IngestResult, Reading, SensorChanges, SensorRecord, StoredReading
+
+
+class StoreUnavailable(Exception):
+    """The backend cannot serve the call now (down, timed out, disk error); retry later."""
+
+
+class Store(Protocol):
+    """Persistent home of sensors and their readings."""
+
+    def start(self) -> Deferred[None]:
+        """Open connections and apply schema migrations."""
+
+    def stop(self) -> Deferred[None]:
+        """Finish pending work and close."""
+
+    def ping(self) -> Deferred[bool]:
+        """True when the backend answers."""
+
+    def add_readings(self, readings: Sequence[Reading]) -> Deferred[IngestResult]:
+        """Store the readings (all or none) and update their sensors; idempotent."""
+
+    def list_sensors(self) -> Deferred[list[SensorRecord]]:
+        """Every known sensor, ordered by id."""
+
+    def get_sensor(self, sensor_id: str) -> Deferred[SensorRecord | None]:
+        """One sensor by its global id, or None."""
+
+    def update_sensor(self, sensor_id: str, changes: SensorChanges
+                      ) -> Deferred[SensorRecord | None]:
+        """Apply a user edit; the updated record, or None when the sensor is unknown."""
+
+    def delete_sensor(self, sensor_id: str) -> Deferred[bool]:
+        """Forget the sensor and its history; False when it was unknown."""
+
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                 ) -> Deferred[list[StoredReading]]:
+        """History of one sensor with start <= timestamp < end, oldest first, at most limit."""
+
+
+def latest_per_sensor(readings: Sequence[Reading]) -> dict[str, Reading]:
+    """The newest reading of each sensor in ``readings`` (ties: the later one in the list)."""
+    latest: dict[str, Reading] = {}
+    for r in readings:
+        seen = latest.get(r.key)
+        if seen is None or r.timestamp >= seen.timestamp:
+            latest[r.key] = r
+    return latest

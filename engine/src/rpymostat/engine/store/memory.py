@@ -1,0 +1,99 @@
+"""An in-memory store for fast unit tests; the store contract suite runs against it too."""
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+from twisted.internet.defer import Deferred, fail, succeed
+
+from ..model import (
+    DEFAULT_ZONE,
+    IngestResult,
+    Reading,
+    SensorChanges,
+    SensorRecord,
+    StoredReading,
+)
+from .base import StoreUnavailable, latest_per_sensor
+
+
+class MemoryStore:
+    """Implements the Store interface in dictionaries; ``available=False`` simulates an outage."""
+
+    def __init__(self) -> None:
+        self.available = True
+        self._sensors: dict[str, SensorRecord] = {}
+        self._readings: dict[str, dict[datetime, float | None]] = {}
+
+    def start(self) -> Deferred[None]:
+        """Nothing to open."""
+        return succeed(None)
+
+    def stop(self) -> Deferred[None]:
+        """Nothing to close."""
+        return succeed(None)
+
+    def ping(self) -> Deferred[bool]:
+        """Whether the store is switched on."""
+        return succeed(self.available)
+
+    def add_readings(self, readings: Sequence[Reading]) -> Deferred[IngestResult]:
+        """Store readings; duplicates of (sensor, timestamp) are counted, not stored."""
+        if not self.available:
+            return fail(StoreUnavailable("memory store switched off"))
+        stored = 0
+        for r in readings:
+            history = self._readings.setdefault(r.key, {})
+            if r.timestamp not in history:
+                history[r.timestamp] = r.value
+                stored += 1
+        latest = latest_per_sensor(readings)
+        for key, r in latest.items():
+            self._upsert(key, r, min(x.timestamp for x in readings if x.key == key))
+        return succeed(IngestResult(tuple(latest), stored, len(readings) - stored))
+
+    def _upsert(self, key: str, r: Reading, earliest: datetime) -> None:
+        old = self._sensors.get(key)
+        if old is None:
+            self._sensors[key] = SensorRecord(key, r.host_id, r.sensor_id, r.type, r.alias,
+                                              r.extra, None, DEFAULT_ZONE, r.value, r.timestamp,
+                                              earliest)
+            return
+        first_seen = min(old.first_seen, earliest)
+        if r.timestamp >= old.last_update:
+            self._sensors[key] = dataclasses.replace(
+                old, type=r.type, alias=r.alias, extra=r.extra, last_value=r.value,
+                last_update=r.timestamp, first_seen=first_seen)
+        else:
+            self._sensors[key] = dataclasses.replace(old, first_seen=first_seen)
+
+    def list_sensors(self) -> Deferred[list[SensorRecord]]:
+        """Every sensor, by id."""
+        return succeed([self._sensors[k] for k in sorted(self._sensors)])
+
+    def get_sensor(self, sensor_id: str) -> Deferred[SensorRecord | None]:
+        """One sensor, or None."""
+        return succeed(self._sensors.get(sensor_id))
+
+    def update_sensor(self, sensor_id: str, changes: SensorChanges
+                      ) -> Deferred[SensorRecord | None]:
+        """Rename / rezone; None when unknown."""
+        old = self._sensors.get(sensor_id)
+        if old is None:
+            return succeed(None)
+        name = None if changes.clear_name else (changes.name or old.name)
+        new = dataclasses.replace(old, name=name, zone=changes.zone or old.zone)
+        self._sensors[sensor_id] = new
+        return succeed(new)
+
+    def delete_sensor(self, sensor_id: str) -> Deferred[bool]:
+        """Forget the sensor and its history."""
+        self._readings.pop(sensor_id, None)
+        return succeed(self._sensors.pop(sensor_id, None) is not None)
+
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                 ) -> Deferred[list[StoredReading]]:
+        """History in [start, end), oldest first."""
+        history = self._readings.get(sensor_id, {})
+        points = sorted(ts for ts in history if start <= ts < end)[:limit]
+        return succeed([StoredReading(ts, history[ts]) for ts in points])

@@ -1,0 +1,194 @@
+"""The embedded default store: SQLite in WAL mode, durable (synchronous=FULL) on every 201.
+
+Writes run on one writer thread with group commit; reads on a separate reader thread with its
+own connection (WAL lets it read while the writer writes). The reactor thread never touches
+SQLite.
+"""
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorFromThreads
+
+from ..model import (
+    DEFAULT_ZONE,
+    IngestResult,
+    Reading,
+    SensorChanges,
+    SensorRecord,
+    StoredReading,
+    from_micros,
+    to_micros,
+)
+from .base import StoreUnavailable, latest_per_sensor
+from .sqlite_schema import migrate
+from .sqlite_thread import ConnectionThread
+
+_SENSOR_COLUMNS = ("id, host_id, sensor_id, type, alias, extra, name, zone, last_value, last_ts,"
+                   " first_seen")
+_UPSERT_SENSOR = f"""
+INSERT INTO sensors ({_SENSOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET
+    type = CASE WHEN excluded.last_ts >= sensors.last_ts THEN excluded.type ELSE sensors.type END,
+    alias = CASE WHEN excluded.last_ts >= sensors.last_ts
+                 THEN excluded.alias ELSE sensors.alias END,
+    extra = CASE WHEN excluded.last_ts >= sensors.last_ts
+                 THEN excluded.extra ELSE sensors.extra END,
+    last_value = CASE WHEN excluded.last_ts >= sensors.last_ts
+                      THEN excluded.last_value ELSE sensors.last_value END,
+    last_ts = MAX(excluded.last_ts, sensors.last_ts),
+    first_seen = MIN(excluded.first_seen, sensors.first_seen)
+"""
+
+
+def _row_to_sensor(row: tuple) -> SensorRecord:  # type: ignore[type-arg]
+    return SensorRecord(
+        id=row[0], host_id=row[1], sensor_id=row[2], type=row[3], alias=row[4], extra=row[5],
+        name=row[6], zone=row[7], last_value=row[8], last_update=from_micros(row[9]),
+        first_seen=from_micros(row[10]),
+    )
+
+
+def _insert_readings(readings: Sequence[Reading]
+                     ) -> Callable[[sqlite3.Connection], IngestResult]:
+    rows = [(r.key, to_micros(r.timestamp), r.value) for r in readings]
+    latest = latest_per_sensor(readings)
+    earliest: dict[str, int] = {}
+    for key, ts, _value in rows:
+        earliest[key] = min(ts, earliest.get(key, ts))
+    sensor_rows = [
+        (k, r.host_id, r.sensor_id, r.type, r.alias, r.extra, DEFAULT_ZONE, r.value,
+         to_micros(r.timestamp), earliest[k])
+        for k, r in latest.items()
+    ]
+
+    def job(conn: sqlite3.Connection) -> IngestResult:
+        before = conn.total_changes
+        conn.executemany("INSERT OR IGNORE INTO readings (sensor, ts, value) VALUES (?, ?, ?)",
+                         rows)
+        stored = conn.total_changes - before
+        conn.executemany(_UPSERT_SENSOR, sensor_rows)
+        return IngestResult(ids=tuple(latest), stored=stored, duplicates=len(rows) - stored)
+
+    return job
+
+
+class SQLiteStore:
+    """The SQLite backend of :class:`rpymostat.engine.store.Store`."""
+
+    def __init__(self, reactor: IReactorFromThreads, path: Path, busy_timeout: float = 10.0
+                 ) -> None:
+        self._path = path
+        self._busy_timeout = busy_timeout
+        self._writer = ConnectionThread(reactor, self._connect_writer, "sqlite-writer",
+                                        group_commit=True)
+        self._reader = ConnectionThread(reactor, self._connect_reader, "sqlite-reader",
+                                        group_commit=False)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, timeout=self._busy_timeout, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._open()
+        migrate(conn)
+        return conn
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        conn = self._open()
+        conn.execute("PRAGMA query_only=ON")
+        return conn
+
+    async def _start(self) -> None:
+        self._writer.start()
+        await self._wrap(self._writer.submit(lambda conn: None))
+        self._reader.start()
+        await self._wrap(self._reader.submit(lambda conn: None))
+
+    def start(self) -> Deferred[None]:
+        """Start the writer (which creates and migrates the file), then the reader."""
+        return Deferred.fromCoroutine(self._start())
+
+    async def _stop(self) -> None:
+        await self._reader.stop()
+        await self._writer.stop()
+
+    def stop(self) -> Deferred[None]:
+        """Finish queued work and close both connections."""
+        return Deferred.fromCoroutine(self._stop())
+
+    @staticmethod
+    def _wrap(d: Deferred) -> Deferred:  # type: ignore[type-arg]
+        def translate(failure):  # type: ignore[no-untyped-def]
+            failure.trap(sqlite3.Error, OSError)
+            raise StoreUnavailable(f"SQLite: {failure.value}")
+
+        return d.addErrback(translate)
+
+    # -- the interface ---------------------------------------------------------------------
+
+    def ping(self) -> Deferred[bool]:
+        """True when a trivial query succeeds."""
+        d = self._reader.submit(lambda conn: conn.execute("SELECT 1").fetchone() == (1,))
+        return d.addErrback(lambda _f: False)
+
+    def add_readings(self, readings: Sequence[Reading]) -> Deferred[IngestResult]:
+        """Insert readings and upsert sensors in one savepoint of a group commit."""
+        return self._wrap(self._writer.submit(_insert_readings(readings)))
+
+    def list_sensors(self) -> Deferred[list[SensorRecord]]:
+        """Every sensor, by id."""
+        sql = f"SELECT {_SENSOR_COLUMNS} FROM sensors ORDER BY id"
+        return self._wrap(self._reader.submit(
+            lambda conn: [_row_to_sensor(r) for r in conn.execute(sql)]))
+
+    def get_sensor(self, sensor_id: str) -> Deferred[SensorRecord | None]:
+        """One sensor, or None."""
+        return self._wrap(self._reader.submit(lambda conn: _get_sensor(conn, sensor_id)))
+
+    def update_sensor(self, sensor_id: str, changes: SensorChanges
+                      ) -> Deferred[SensorRecord | None]:
+        """Rename / rezone; None when unknown."""
+
+        def job(conn: sqlite3.Connection) -> SensorRecord | None:
+            if changes.clear_name or changes.name is not None:
+                conn.execute("UPDATE sensors SET name = ? WHERE id = ?",
+                             (None if changes.clear_name else changes.name, sensor_id))
+            if changes.zone is not None:
+                conn.execute("UPDATE sensors SET zone = ? WHERE id = ?", (changes.zone, sensor_id))
+            return _get_sensor(conn, sensor_id)
+
+        return self._wrap(self._writer.submit(job))
+
+    def delete_sensor(self, sensor_id: str) -> Deferred[bool]:
+        """Forget the sensor and its readings."""
+
+        def job(conn: sqlite3.Connection) -> bool:
+            conn.execute("DELETE FROM readings WHERE sensor = ?", (sensor_id,))
+            return conn.execute("DELETE FROM sensors WHERE id = ?", (sensor_id,)).rowcount > 0
+
+        return self._wrap(self._writer.submit(job))
+
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                 ) -> Deferred[list[StoredReading]]:
+        """History in [start, end), oldest first."""
+        sql = ("SELECT ts, value FROM readings WHERE sensor = ? AND ts >= ? AND ts < ?"
+               " ORDER BY ts LIMIT ?")
+        args = (sensor_id, to_micros(start), to_micros(end), limit)
+        return self._wrap(self._reader.submit(lambda conn: [
+            StoredReading(from_micros(ts), value) for ts, value in conn.execute(sql, args)]))
+
+
+def _get_sensor(conn: sqlite3.Connection, sensor_id: str) -> SensorRecord | None:
+    row = conn.execute(f"SELECT {_SENSOR_COLUMNS} FROM sensors WHERE id = ?",
+                       (sensor_id,)).fetchone()
+    return _row_to_sensor(row) if row else None

@@ -1,0 +1,57 @@
+"""Versioned schema migrations for the SQLite store (``PRAGMA user_version`` = applied)."""
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sensors and their readings; readings keyed (sensor, ts) for idempotent ingest.
+    """
+    CREATE TABLE sensors (
+        id TEXT PRIMARY KEY,
+        host_id TEXT NOT NULL,
+        sensor_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        alias TEXT,
+        extra TEXT,
+        name TEXT,
+        zone TEXT NOT NULL,
+        last_value REAL,
+        last_ts INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL
+    );
+    CREATE TABLE readings (
+        sensor TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        value REAL,
+        PRIMARY KEY (sensor, ts)
+    ) WITHOUT ROWID;
+    """,
+)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of migrations applied to this database."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations, each in its own transaction; return the new version.
+
+    A database newer than this code (a downgrade) is refused rather than misread.
+    """
+    current = schema_version(conn)
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database schema is version {current}, newer than this engine knows"
+            f" ({len(MIGRATIONS)}); upgrade the engine"
+        )
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+    return schema_version(conn)

@@ -1,0 +1,161 @@
+"""A thread that owns one SQLite connection and runs jobs on it, off the reactor thread.
+
+With ``group_commit`` the thread drains every job waiting in its queue into one transaction
+(each job inside its own SAVEPOINT, so a failing job is rolled back alone) and commits once:
+many concurrent writers share one fsync, and each job's Deferred fires only after the COMMIT
+that made it durable. Results are handed back with ``reactor.callFromThread``.
+"""
+
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorFromThreads
+from twisted.python.failure import Failure
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+_STOP = object()
+MAX_GROUP = 256
+
+
+class ConnectionThread:
+    """Runs ``Job``s on a private connection in a dedicated thread."""
+
+    def __init__(
+        self,
+        reactor: IReactorFromThreads,
+        connect: Callable[[], sqlite3.Connection],
+        name: str,
+        group_commit: bool,
+    ) -> None:
+        self._reactor = reactor
+        self._connect = connect
+        self._group_commit = group_commit
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._stopped: Deferred[None] = Deferred()
+        self._started = False
+
+    def start(self) -> None:
+        """Start the thread (which opens the connection)."""
+        self._started = True
+        self._thread.start()
+
+    def stop(self) -> Deferred[None]:
+        """Run the jobs already queued, close the connection, end the thread."""
+        if not self._started:
+            return succeed(None)
+        self._queue.put(_STOP)
+        return self._stopped
+
+    def submit(self, job: Callable[[sqlite3.Connection], T]) -> Deferred[T]:
+        """Queue ``job``; the Deferred fires (on the reactor thread) with its result."""
+        d: Deferred[T] = Deferred()
+        self._queue.put((job, d))
+        return d
+
+    # -- the thread ----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except Exception:
+            failure = Failure()
+            self._drain_with(failure)
+            return
+        try:
+            self._loop(conn)
+        finally:
+            conn.close()
+            self._reactor.callFromThread(self._stopped.callback, None)
+
+    def _drain_with(self, failure: Failure) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                self._reactor.callFromThread(self._stopped.callback, None)
+                return
+            self._reactor.callFromThread(_fire, item[1], False, failure)
+
+    def _loop(self, conn: sqlite3.Connection) -> None:
+        while True:
+            batch, stop = self._next_batch()
+            if batch:
+                if self._group_commit:
+                    self._run_group(conn, batch)
+                else:
+                    for job, d in batch:
+                        self._deliver(d, *_call(job, conn))
+            if stop:
+                return
+
+    def _next_batch(self) -> tuple[list[tuple[Job, Deferred[Any]]], bool]:
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch = [first]
+        while len(batch) < MAX_GROUP:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _run_group(self, conn: sqlite3.Connection, batch: list[tuple[Job, Deferred[Any]]]
+                   ) -> None:
+        outcomes = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job, _d in batch:
+                outcomes.append(_call_in_savepoint(job, conn))
+            conn.execute("COMMIT")
+        except Exception:
+            failure = Failure()
+            _rollback(conn)
+            for _job, d in batch:
+                self._deliver(d, False, failure)
+            return
+        for (_job, d), (ok, result) in zip(batch, outcomes, strict=True):
+            self._deliver(d, ok, result)
+
+    def _deliver(self, d: Deferred[Any], ok: bool, result: Any) -> None:
+        self._reactor.callFromThread(_fire, d, ok, result)
+
+
+def _fire(d: Deferred[Any], ok: bool, result: Any) -> None:
+    """Fire ``d`` unless a timeout already cancelled it (the job ran anyway)."""
+    if d.called:
+        return
+    if ok:
+        d.callback(result)
+    else:
+        d.errback(result)
+
+
+def _call(job: Job, conn: sqlite3.Connection) -> tuple[bool, Any]:
+    try:
+        return True, job(conn)
+    except Exception:
+        return False, Failure()
+
+
+def _call_in_savepoint(job: Job, conn: sqlite3.Connection) -> tuple[bool, Any]:
+    conn.execute("SAVEPOINT job")
+    ok, result = _call(job, conn)
+    if not ok:
+        conn.execute("ROLLBACK TO job")
+    conn.execute("RELEASE job")
+    return ok, result
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("ROLLBACK")

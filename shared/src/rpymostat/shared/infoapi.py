@@ -1,0 +1,98 @@
+"""The informational routes every daemon serves: ``/``, ``/v1/status``, ``/v1/openapi.json``.
+
+Agents and the web UI start with just these (their own issues add the rest).
+"""
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from klein import Klein
+from twisted.application import strports
+from twisted.application.service import MultiService
+from twisted.logger import Logger, LogLevel
+from twisted.web.server import Request
+
+from .envconfig import Setting, load, parse_endpoint, parse_log_level
+from .web import add_error_handlers, json_response, make_site
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    """What a daemon needs before its own issue adds more: where to listen, how loud to log."""
+
+    listen: str
+    log_level: LogLevel
+
+
+def daemon_settings(prefix: str, default_listen: str) -> tuple[Setting, ...]:
+    """``RPYMOSTAT_<PREFIX>_LISTEN`` and ``RPYMOSTAT_LOG_LEVEL``."""
+    return (
+        Setting(f"RPYMOSTAT_{prefix}_LISTEN", default_listen, "endpoint", parse_endpoint,
+                "Twisted endpoint string the daemon's API listens on"),
+        Setting("RPYMOSTAT_LOG_LEVEL", "info", "level", parse_log_level,
+                "debug, info, warn, error or critical"),
+    )
+
+
+def load_daemon_config(settings: tuple[Setting, ...], environ: dict[str, str]) -> DaemonConfig:
+    """Validate the two settings of :func:`daemon_settings`."""
+    values = load(settings, environ)
+    return DaemonConfig(listen=values[settings[0].name], log_level=values[settings[1].name])
+
+
+@dataclass
+class InfoAPI:
+    """Klein app for the informational routes of a daemon named ``title``."""
+
+    title: str
+    version: str
+    status: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    app = Klein()
+
+    @app.route("/", methods=["GET"])
+    def root(self, request: Request) -> bytes:
+        """A small HTML page naming the daemon and linking its API."""
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        title = html.escape(self.title)
+        return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}"
+                f"</title></head><body><h1>{title}</h1><p>Version {html.escape(self.version)}"
+                "</p><ul><li><a href=\"/v1/status\">Status</a></li><li><a href=\"/v1/openapi"
+                ".json\">API document</a></li></ul></body></html>").encode()
+
+    @app.route("/v1/status", methods=["GET"])
+    def get_status(self, request: Request) -> bytes:
+        """Always 200 while the daemon runs; details from the status callback."""
+        body = {"status": True, "service": self.title, "version": self.version,
+                **self.status()}
+        return json_response(request, body)
+
+    @app.route("/v1/openapi.json", methods=["GET"])
+    def openapi(self, request: Request) -> bytes:
+        """The OpenAPI 3 document of these routes."""
+        return json_response(request, info_openapi(self.title, self.version))
+
+
+add_error_handlers(InfoAPI.app)
+
+
+def info_openapi(title: str, version: str) -> dict[str, Any]:
+    """OpenAPI 3 document of the informational routes."""
+    ok = {"200": {"description": "OK"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{title} API", "version": version},
+        "paths": {"/": {"get": {"summary": "HTML page", "responses": ok}},
+                  "/v1/status": {"get": {"summary": "status", "responses": ok}},
+                  "/v1/openapi.json": {"get": {"summary": "this document", "responses": ok}}},
+    }
+
+
+def build_info_service(api: InfoAPI, listen: str) -> MultiService:
+    """A service tree with just the informational API listening on ``listen``."""
+    top = MultiService()
+    site = make_site(api.app.resource())  # type: ignore[arg-type]
+    strports.service(listen, site).setServiceParent(top)
+    Logger(namespace=api.title).info("{title} API on {listen}", title=api.title, listen=listen)
+    return top

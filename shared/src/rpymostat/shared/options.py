@@ -1,0 +1,46 @@
+"""Command-line options shared by every daemon: settings come from the environment table;
+``--show-config`` prints it; a bad value is a UsageError naming the variable."""
+
+import os
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from twisted.logger import LogLevel
+from twisted.python import usage
+
+from .envconfig import ConfigError, Setting, describe, render_table
+
+
+class EnvOptions(usage.Options):
+    """Subclasses set ``settings``/``description`` and implement :meth:`load`."""
+
+    settings: tuple[Setting, ...] = ()
+    description = ""
+    optFlags: ClassVar[list[list[str | None]]] = [
+        ["show-config", None, "print every setting with its effective value and exit"],
+    ]
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.environ = os.environ if environ is None else environ
+        self.longdesc = f"{self.description}\nEnvironment variables:\n{describe(self.settings)}"
+        self.config: Any = None
+
+    def load(self, environ: Mapping[str, str]) -> Any:
+        """Build the daemon's config object from the environment (may raise ConfigError)."""
+        raise NotImplementedError
+
+    def postOptions(self) -> None:
+        """Handle --show-config, then validate the environment."""
+        if self["show-config"]:
+            print(render_table(self.settings, self.environ))
+            raise SystemExit(0)
+        try:
+            self.config = self.load(self.environ)
+        except ConfigError as e:
+            raise usage.UsageError(str(e)) from None
+
+    @property
+    def log_level(self) -> LogLevel:
+        """The configured log level (for the console runner)."""
+        return self.config.log_level  # type: ignore[no-any-return]

@@ -1,0 +1,143 @@
+"""HTTP plumbing shared by every daemon's Klein API.
+
+- :class:`LimitedRequest` stops buffering a request body past a limit, so an oversized upload
+  costs neither memory nor disk; handlers then answer 413.
+- :func:`add_error_handlers` maps every error to a JSON body with its 4xx code; anything
+  unexpected is logged with its traceback and answered 500 (which tests treat as a bug).
+- :func:`json_response` / :func:`read_json` are what route handlers use.
+"""
+
+from typing import Any
+
+from klein import Klein
+from twisted.internet.interfaces import IProtocolFactory
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web import http, server
+from twisted.web.resource import Resource
+from twisted.web.server import Request
+from werkzeug import exceptions as wz
+
+from .errors import APIError, MethodNotAllowed, NotFound, PayloadTooLarge
+from .jsonbody import decode_json, encode_json
+
+DEFAULT_MAX_BODY = 1024 * 1024
+_log = Logger(namespace="rpymostat.web")
+
+
+class LimitedRequest(server.Request):
+    """A Request that keeps at most ``max_body`` bytes of the body and notes the overflow."""
+
+    max_body = DEFAULT_MAX_BODY
+    body_too_large = False
+    _received = 0
+
+    def gotLength(self, length: int | None) -> None:
+        """Refuse to buffer a body whose declared length is already past the limit."""
+        if length is not None and length > self.max_body:
+            self.body_too_large = True
+            length = 0
+        super().gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        """Buffer the chunk unless the limit has been passed; past it, count and drop."""
+        self._received += len(data)
+        if self._received > self.max_body:
+            self.body_too_large = True
+        if not self.body_too_large:
+            super().handleContentChunk(data)
+
+
+class _QuietSite(server.Site):
+    """A Site that writes no access log line per request (opt in with ``access_log``)."""
+
+    def log(self, request: http.Request) -> None:
+        """Skip the access log (it costs a formatted line per request)."""
+
+
+def make_site(resource: Resource, max_body: int = DEFAULT_MAX_BODY,
+              access_log: bool = False) -> IProtocolFactory:
+    """A Site for ``resource`` whose requests buffer at most ``max_body`` bytes."""
+
+    class _Request(LimitedRequest):
+        pass
+
+    _Request.max_body = max_body
+    site = (server.Site if access_log else _QuietSite)(resource, requestFactory=_Request)
+    site.displayTracebacks = False
+    return site
+
+
+def read_body(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> bytes:
+    """The whole request body, or PayloadTooLarge (413) past ``max_bytes``."""
+    if getattr(request, "body_too_large", False):
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    content = request.content
+    if content is None:
+        return b""
+    content.seek(0)
+    data: bytes = content.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    return data
+
+
+def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
+    """The request body decoded as strict JSON (400 if it is not, 413 if too large)."""
+    return decode_json(read_body(request, max_bytes), max_bytes)
+
+
+def json_response(request: Request, value: Any, code: int = 200) -> bytes:
+    """Set the status and JSON content type; return the encoded body."""
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", b"application/json; charset=utf-8")
+    request.setHeader(b"cache-control", b"no-store")
+    return encode_json(value)
+
+
+def error_body(request: Request, code: int, message: str) -> bytes:
+    """The one JSON error body every daemon answers with."""
+    return json_response(request, {"status": "error", "error": message}, code)
+
+
+def _api_error(_owner: object, request: Request, failure: Failure) -> bytes:
+    error = failure.value
+    assert isinstance(error, APIError)
+    for name, value in error.headers.items():
+        request.setHeader(name, value)
+    return error_body(request, error.code, error.message)
+
+
+def _routing_error(_owner: object, request: Request, failure: Failure) -> bytes:
+    error = failure.value
+    if isinstance(error, wz.MethodNotAllowed):
+        allowed = ", ".join(error.valid_methods or [])
+        request.setHeader(b"allow", allowed.encode())
+        mapped: APIError = MethodNotAllowed(
+            f"{request.method.decode('latin-1')} is not allowed on {request.path.decode()};"
+            f" allowed: {allowed}"
+        )
+    else:
+        mapped = NotFound(f"no such resource: {request.path.decode('utf-8', 'replace')}")
+    return error_body(request, mapped.code, mapped.message)
+
+
+def _werkzeug_error(_owner: object, request: Request, failure: Failure) -> bytes:
+    error = failure.value
+    assert isinstance(error, wz.HTTPException)
+    code = error.code or 400
+    return error_body(request, code, error.description or error.name)
+
+
+def _unexpected(_owner: object, request: Request, failure: Failure) -> bytes:
+    _log.failure("unexpected error serving {method} {path}", failure,
+                 method=request.method, path=request.path)
+    return error_body(request, 500, "internal error (this is a bug; it has been logged)")
+
+
+def add_error_handlers(app: Klein) -> None:
+    """Register the JSON error mapping on a class-level Klein app (handlers get the owner)."""
+    app.handle_errors(APIError)(_api_error)  # type: ignore[arg-type]
+    app.handle_errors(wz.NotFound, wz.MethodNotAllowed)(_routing_error)  # type: ignore[arg-type]
+    app.handle_errors(wz.HTTPException)(_werkzeug_error)  # type: ignore[arg-type]
+    app.handle_errors(_unexpected)  # type: ignore[call-overload]
