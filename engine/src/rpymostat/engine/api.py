@@ -1,10 +1,12 @@
 """The engine's REST API v1 (Klein). Handlers only parse, call the store, serialise."""
 
 import html
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from klein import Klein
+from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.web.resource import Resource
 from twisted.web.server import Request
@@ -25,6 +27,7 @@ SOURCE_URL = "https://github.com/jantman/RPyMostat"
 MAX_NAME = 64
 DEFAULT_HISTORY = timedelta(hours=24)
 MAX_HISTORY_POINTS = 10_000
+_DIGITS = re.compile(r"[0-9]{1,6}")
 
 
 def sensor_json(sensor: SensorRecord, now: datetime, stale_after: float) -> dict[str, Any]:
@@ -75,7 +78,7 @@ def _query_arg(request: Request, name: str) -> str | None:
 def _parse_limit(raw: str | None) -> int:
     if raw is None:
         return 1000
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_HISTORY_POINTS:
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_HISTORY_POINTS:
         raise Unprocessable(f"limit must be an integer from 1 to {MAX_HISTORY_POINTS}")
     return int(raw)
 
@@ -102,8 +105,11 @@ class EngineAPI:
         d.addTimeout(self._timeout, self._clock)  # type: ignore[arg-type]
         try:
             return await d
-        except (StoreUnavailable, TimeoutError) as e:
-            raise ServiceUnavailable(f"the store is unavailable: {e or 'timed out'}") from None
+        except StoreUnavailable as e:
+            raise ServiceUnavailable(f"the store is unavailable: {e}") from None
+        except (TimeoutError, defer.TimeoutError):
+            raise ServiceUnavailable(
+                f"the store did not answer within {self._timeout:g} s") from None
 
     # -- informational ---------------------------------------------------------------------
 

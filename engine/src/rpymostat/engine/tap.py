@@ -54,7 +54,7 @@ class StoreService(Service):
 def make_store(config: EngineConfig, reactor: IReactorFromThreads) -> Store:
     """The backend the store URL selects."""
     if config.uses_mongodb:
-        from .store.mongo import MongoStore  # type: ignore[import-untyped,unused-ignore]
+        from .store.mongo import MongoStore
 
         return MongoStore(reactor, config.store_url,  # type: ignore[arg-type]
                           timeout=config.store_timeout)

@@ -1,0 +1,209 @@
+"""One contract, every store backend: memory (the unit-test fake), SQLite (the default),
+MongoDB over a real socket against the MongoWireDouble (a wire-protocol test double backed by
+mongomock — NOT a MongoDB server), and a real MongoDB when RPYMOSTAT_TEST_MONGODB_URI is set.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+
+from rpymostat.engine.model import Reading, SensorChanges
+from rpymostat.engine.store.memory import MemoryStore
+from rpymostat.engine.store.mongo import MongoStore
+from rpymostat.engine.store.sqlite import SQLiteStore
+
+from .mongo_double import MongoWireDouble
+
+T0 = datetime(2026, 1, 31, 6, 30, tzinfo=UTC)
+REAL_MONGODB = os.environ.get("RPYMOSTAT_TEST_MONGODB_URI")
+BACKENDS = [
+    "memory",
+    "sqlite",
+    "mongo-wire-double",
+    pytest.param("mongodb", marks=pytest.mark.skipif(
+        not REAL_MONGODB, reason="no real MongoDB here: set RPYMOSTAT_TEST_MONGODB_URI to run")),
+]
+
+
+def reading(sensor: str, minutes: float, value: float | None, host: str = "pi1",
+            **kw: Any) -> Reading:
+    """A reading of ``host:sensor`` taken ``minutes`` after T0."""
+    return Reading(host, sensor, T0 + timedelta(minutes=minutes), value, kw.pop("type", "DS18B20"),
+                   **kw)
+
+
+@pytest.fixture(scope="module")
+def mongo_double() -> Iterator[MongoWireDouble]:
+    """One wire-protocol double for the module, emptied before each test."""
+    double = MongoWireDouble()
+    double.start()
+    yield double
+    double.stop()
+
+
+class Backend:
+    """Makes stores of one kind that all see the same data (for restart tests)."""
+
+    def __init__(self, kind: str, tmp_path: Any, double: MongoWireDouble | None) -> None:
+        self.kind = kind
+        self._path = tmp_path / "store.sqlite3"
+        self._memory = MemoryStore()
+        self._double = double
+        self._real_uri = (f"{REAL_MONGODB.rstrip('/')}_{uuid.uuid4().hex[:8]}"
+                          if REAL_MONGODB else None)
+
+    def make(self) -> Any:
+        if self.kind == "memory":
+            return self._memory
+        if self.kind == "sqlite":
+            return SQLiteStore(reactor, self._path)
+        if self.kind == "mongo-wire-double":
+            assert self._double is not None
+            return MongoStore(reactor, self._double.uri("rpymostat_contract"), timeout=5)
+        assert self._real_uri is not None
+        return MongoStore(reactor, self._real_uri, timeout=10)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Any) -> Backend:
+    """The backend under test (the double is reset so each test starts empty)."""
+    double = None
+    if request.param == "mongo-wire-double":
+        double = request.getfixturevalue("mongo_double")
+        double.reset()
+    return Backend(request.param, tmp_path, double)
+
+
+@pytest_twisted.async_yield_fixture
+async def store(backend: Backend) -> AsyncIterator[Any]:
+    """A started store of the backend under test, stopped afterwards."""
+    s = backend.make()
+    await s.start()
+    yield s
+    await s.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_ping(store: Any) -> None:
+    """A started store answers ping."""
+    assert await store.ping() is True
+
+
+@pytest_twisted.ensureDeferred
+async def test_readings_create_sensors(store: Any) -> None:
+    """Ingest creates the sensor with its host's metadata, zone 'house' and no user name."""
+    result = await store.add_readings([reading("t1", 0, 20.5, alias="hall", extra="x")])
+    assert (result.ids, result.stored, result.duplicates) == (("pi1:t1",), 1, 0)
+    [sensor] = await store.list_sensors()
+    assert (sensor.id, sensor.host_id, sensor.sensor_id, sensor.type, sensor.alias, sensor.extra,
+            sensor.name, sensor.zone, sensor.last_value, sensor.last_update, sensor.first_seen
+            ) == ("pi1:t1", "pi1", "t1", "DS18B20", "hall", "x", None, "house", 20.5, T0, T0)
+    assert await store.get_sensor("pi1:t1") == sensor
+    assert await store.get_sensor("pi1:nope") is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_ingest_is_idempotent(store: Any) -> None:
+    """The same (host, sensor, timestamp) twice is stored once and counted as a duplicate."""
+    batch = [reading("t1", m, 20.0 + m) for m in range(5)]
+    assert (await store.add_readings(batch)).stored == 5
+    again = await store.add_readings(batch + [reading("t1", 10, 25.0)])
+    assert (again.stored, again.duplicates) == (1, 5)
+    history = await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 100)
+    assert [p.value for p in history] == [20.0, 21.0, 22.0, 23.0, 24.0, 25.0]
+
+
+@pytest_twisted.ensureDeferred
+async def test_last_value_only_moves_forward(store: Any) -> None:
+    """An older reading arriving late updates history and first_seen, not the last value."""
+    await store.add_readings([reading("t1", 10, 21.0, alias="new")])
+    await store.add_readings([reading("t1", 5, 18.0, alias="old")])
+    sensor = await store.get_sensor("pi1:t1")
+    assert (sensor.last_value, sensor.last_update, sensor.alias) == (
+        21.0, T0 + timedelta(minutes=10), "new")
+    assert sensor.first_seen == T0 + timedelta(minutes=5)
+
+
+@pytest_twisted.ensureDeferred
+async def test_null_values_are_kept(store: Any) -> None:
+    """A reading whose value is unknown (None) is stored as such."""
+    await store.add_readings([reading("t1", 0, None)])
+    assert (await store.get_sensor("pi1:t1")).last_value is None
+    [point] = await store.readings("pi1:t1", T0, T0 + timedelta(minutes=1), 10)
+    assert (point.timestamp, point.value) == (T0, None)
+
+
+@pytest_twisted.ensureDeferred
+async def test_history_window_order_and_limit(store: Any) -> None:
+    """History is [start, end), oldest first, at most limit, and per sensor."""
+    await store.add_readings([reading("t1", m, float(m)) for m in (3, 1, 4, 2, 0)]
+                             + [reading("t2", 1, 99.0)])
+    window = await store.readings("pi1:t1", T0 + timedelta(minutes=1),
+                                  T0 + timedelta(minutes=4), 100)
+    assert [p.value for p in window] == [1.0, 2.0, 3.0]
+    limited = await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 2)
+    assert [p.value for p in limited] == [0.0, 1.0]
+
+
+@pytest_twisted.ensureDeferred
+async def test_microsecond_timestamps_round_trip(store: Any) -> None:
+    """Timestamps keep microsecond precision and come back as aware UTC datetimes."""
+    ts = T0 + timedelta(microseconds=123_457)
+    await store.add_readings([Reading("pi1", "t1", ts, 20.0, "x")])
+    [point] = await store.readings("pi1:t1", T0, T0 + timedelta(seconds=1), 10)
+    assert point.timestamp == ts and point.timestamp.tzinfo is not None
+
+
+@pytest_twisted.ensureDeferred
+async def test_update_sensor(store: Any) -> None:
+    """Rename, rezone and clear the name; an unknown sensor gives None."""
+    await store.add_readings([reading("t1", 0, 20.0)])
+    renamed = await store.update_sensor("pi1:t1", SensorChanges(name="Hall", zone="upstairs"))
+    assert (renamed.name, renamed.zone) == ("Hall", "upstairs")
+    cleared = await store.update_sensor("pi1:t1", SensorChanges(clear_name=True))
+    assert (cleared.name, cleared.zone) == (None, "upstairs")
+    assert await store.update_sensor("pi1:nope", SensorChanges(name="x")) is None
+    await store.add_readings([reading("t1", 1, 20.5)])
+    assert (await store.get_sensor("pi1:t1")).zone == "upstairs"
+
+
+@pytest_twisted.ensureDeferred
+async def test_delete_sensor_forgets_history(store: Any) -> None:
+    """Delete removes the sensor and its readings; it comes back fresh if it reports again."""
+    await store.add_readings([reading("t1", 0, 20.0), reading("t2", 0, 19.0)])
+    await store.update_sensor("pi1:t1", SensorChanges(name="Hall"))
+    assert await store.delete_sensor("pi1:t1") is True
+    assert await store.delete_sensor("pi1:t1") is False
+    assert [s.id for s in await store.list_sensors()] == ["pi1:t2"]
+    assert await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 10) == []
+    await store.add_readings([reading("t1", 5, 21.0)])
+    assert (await store.get_sensor("pi1:t1")).name is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_list_is_sorted_by_id(store: Any) -> None:
+    """Sensors are listed by id."""
+    await store.add_readings([reading(s, 0, 20.0, host=h) for h, s in
+                              [("b", "x"), ("a", "z"), ("a", "y")]])
+    assert [s.id for s in await store.list_sensors()] == ["a:y", "a:z", "b:x"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_data_survives_restart(backend: Backend) -> None:
+    """What was acknowledged is there after the store is stopped and opened again."""
+    first = backend.make()
+    await first.start()
+    await first.add_readings([reading("t1", m, 20.0) for m in range(50)])
+    await first.stop()
+    second = backend.make()
+    await second.start()
+    try:
+        assert len(await second.readings("pi1:t1", T0, T0 + timedelta(days=1), 1000)) == 50
+    finally:
+        await second.stop()

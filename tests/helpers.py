@@ -1,0 +1,65 @@
+"""Test helpers: drive a Klein resource with StubTreq (no sockets) and read results."""
+
+import json
+from typing import Any
+
+from treq.testing import StubTreq
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+from twisted.python.failure import Failure
+
+from rpymostat.engine.api import EngineAPI
+from rpymostat.engine.store.memory import MemoryStore
+from rpymostat.shared.auth import AuthMode, BearerAuth
+
+TOKEN = "test-token-0123456789abcdef"
+SEED_EXAMPLE = {
+    "host_id": "myhostid",
+    "sensors": {
+        "1058F50F01080047": {
+            "type": "DS18S20",
+            "value": 24.3125,
+            "alias": "some_alias",
+            "extra": "arbitrary string",
+        }
+    },
+}
+
+
+def result_of(d: Deferred[Any]) -> Any:
+    """The result of an already-fired Deferred (raises its failure)."""
+    results: list[Any] = []
+    d.addBoth(results.append)
+    assert results, "the Deferred has not fired"
+    if isinstance(results[0], Failure):
+        results[0].raiseException()
+    return results[0]
+
+
+class EngineHarness:
+    """An EngineAPI over a MemoryStore on a task.Clock, called through StubTreq."""
+
+    def __init__(self, mode: AuthMode = AuthMode.ON, stale_after: float = 600.0,
+                 start: float = 1_790_000_000.0) -> None:
+        self.clock = Clock()
+        self.clock.advance(start)
+        self.store = MemoryStore()
+        self.api = EngineAPI(self.store, BearerAuth(TOKEN, mode), self.clock, stale_after)
+        self.treq = StubTreq(self.api.resource())
+
+    def request(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
+                token: str | None = TOKEN, headers: dict[str, str] | None = None
+                ) -> tuple[int, Any]:
+        """Send a request; return (status code, decoded JSON body or text)."""
+        hdrs = dict(headers or {})
+        if token is not None:
+            hdrs["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        response = result_of(self.treq.request(method, f"http://engine{path}", data=data,
+                                               headers=hdrs))
+        self.treq.flush()
+        content = result_of(self.treq.content(response))
+        ctype = response.headers.getRawHeaders(b"content-type", [b""])[0]
+        if ctype.startswith(b"application/json"):
+            return response.code, json.loads(content)
+        return response.code, content.decode()
