@@ -1,8 +1,9 @@
 """Tests for the MongoDB wire-protocol test double, driven by txmongo over a real socket.
 
 These prove that ``MongoWireDouble`` (a test double backed by mongomock, NOT a MongoDB
-server) speaks enough of the wire protocol for the txmongo client used by the project: the OP_QUERY handshake, OP_MSG commands with document
-sequences, server-side cursors, write errors and connection-level robustness.
+server) speaks enough of the wire protocol for the txmongo client used by the project:
+the OP_QUERY handshake, OP_MSG commands with document sequences, server-side cursors,
+write errors and connection-level robustness.
 """
 
 from __future__ import annotations

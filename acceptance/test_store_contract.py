@@ -113,7 +113,7 @@ async def test_ingest_is_idempotent(store: Any) -> None:
     """The same (host, sensor, timestamp) twice is stored once and counted as a duplicate."""
     batch = [reading("t1", m, 20.0 + m) for m in range(5)]
     assert (await store.add_readings(batch)).stored == 5
-    again = await store.add_readings(batch + [reading("t1", 10, 25.0)])
+    again = await store.add_readings([*batch, reading("t1", 10, 25.0)])
     assert (again.stored, again.duplicates) == (1, 5)
     history = await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 100)
     assert [p.value for p in history] == [20.0, 21.0, 22.0, 23.0, 24.0, 25.0]

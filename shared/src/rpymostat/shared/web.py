@@ -111,7 +111,7 @@ def _api_error(_owner: object, request: Request, failure: Failure) -> bytes:
 def _routing_error(_owner: object, request: Request, failure: Failure) -> bytes:
     error = failure.value
     if isinstance(error, wz.MethodNotAllowed):
-        allowed = ", ".join(error.valid_methods or [])
+        allowed = ", ".join(sorted(error.valid_methods or []))
         request.setHeader(b"allow", allowed.encode())
         mapped: APIError = MethodNotAllowed(
             f"{request.method.decode('latin-1')} is not allowed on {request.path.decode()};"

@@ -1,0 +1,72 @@
+"""The five distributions build as wheels with the right contents and dependencies."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENTS = {
+    "shared": ("rpymostat_shared", None),
+    "engine": ("rpymostat_engine", "twisted/plugins/rpymostat_engine.py"),
+    "sensor_agent": ("rpymostat_sensor_agent", "twisted/plugins/rpymostat_sensor_agent.py"),
+    "relay_agent": ("rpymostat_relay_agent", "twisted/plugins/rpymostat_relay_agent.py"),
+    "webui": ("rpymostat_webui", "twisted/plugins/rpymostat_webui.py"),
+}
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory) -> Path:
+    """Build every component's wheel once (no dependencies, the venv's setuptools)."""
+    out = tmp_path_factory.mktemp("wheels")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--no-build-isolation", "-w", str(out),
+                    *[str(ROOT / c) for c in COMPONENTS]], check=True, timeout=300)
+    return out
+
+
+def _names(wheels: Path, dist: str) -> list[str]:
+    [wheel] = wheels.glob(f"{dist}-*.whl")
+    return zipfile.ZipFile(wheel).namelist()
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_wheel_contents(wheels: Path, component: str) -> None:
+    """Each wheel ships its package and py.typed, its twistd plugin, and no namespace
+    ``rpymostat/__init__.py``; only the web UI ships web assets."""
+    dist, plugin = COMPONENTS[component]
+    names = _names(wheels, dist)
+    assert f"rpymostat/{component}/py.typed" in names
+    assert "rpymostat/__init__.py" not in names
+    assert "twisted/plugins/__init__.py" not in names
+    if plugin:
+        assert plugin in names
+    has_assets = any(n.startswith("rpymostat/webui/static/") for n in names)
+    assert has_assets == (component == "webui")
+
+
+def _resolve(wheels: Path, requirement: str) -> set[str]:
+    """What pip would install into an empty environment for ``requirement`` (dry run)."""
+    report = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "-q",
+         "--report", "-", "--find-links", str(wheels), requirement],
+        check=True, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PIP_CONSTRAINT": str(ROOT / "constraints.txt")})
+    return {item["metadata"]["name"].lower() for item in json.loads(report.stdout)["install"]}
+
+
+def test_sensor_agent_install_is_lean(wheels: Path) -> None:
+    """Installing the sensor agent pulls neither txmongo/pymongo nor the web UI."""
+    names = _resolve(wheels, "rpymostat-sensor-agent")
+    assert {"rpymostat-sensor-agent", "rpymostat-shared", "twisted", "klein"} <= names
+    assert not names & {"txmongo", "pymongo", "rpymostat-webui", "rpymostat-engine"}
+
+
+def test_engine_mongodb_is_an_extra(wheels: Path) -> None:
+    """The engine alone does not pull txmongo; the [mongodb] extra does."""
+    assert "txmongo" not in _resolve(wheels, "rpymostat-engine")
+    assert {"txmongo", "pymongo"} <= _resolve(wheels, "rpymostat-engine[mongodb]")
