@@ -87,10 +87,12 @@ class ConnectionThread:
             batch, stop = self._next_batch()
             if batch:
                 if self._group_commit:
-                    self._run_group(conn, batch)
+                    outcomes = _run_group(conn, [job for job, _d in batch])
                 else:
-                    for job, d in batch:
-                        self._deliver(d, *_call(job, conn))
+                    outcomes = [_call(job, conn) for job, _d in batch]
+                self._reactor.callFromThread(_fire_all, [
+                    (d, ok, result) for (_job, d), (ok, result) in zip(batch, outcomes,
+                                                                       strict=True)])
             if stop:
                 return
 
@@ -109,25 +111,37 @@ class ConnectionThread:
             batch.append(item)
         return batch, False
 
-    def _run_group(self, conn: sqlite3.Connection, batch: list[tuple[Job, Deferred[Any]]]
-                   ) -> None:
-        outcomes = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job, _d in batch:
-                outcomes.append(_call_in_savepoint(job, conn))
-            conn.execute("COMMIT")
-        except Exception:
-            failure = Failure()
-            _rollback(conn)
-            for _job, d in batch:
-                self._deliver(d, False, failure)
-            return
-        for (_job, d), (ok, result) in zip(batch, outcomes, strict=True):
-            self._deliver(d, ok, result)
 
-    def _deliver(self, d: Deferred[Any], ok: bool, result: Any) -> None:
-        self._reactor.callFromThread(_fire, d, ok, result)
+def _run_group(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, Any]]:
+    """Run ``jobs`` in one transaction and commit once.
+
+    Fast path: all jobs back to back. If any fails, the transaction is rolled back and the
+    group re-run with a SAVEPOINT per job, so only the failing job is lost.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        results = [(True, job(conn)) for job in jobs]
+        conn.execute("COMMIT")
+        return results
+    except Exception:
+        _rollback(conn)
+        if len(jobs) == 1:
+            return [(False, Failure())]
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        outcomes = [_call_in_savepoint(job, conn) for job in jobs]
+        conn.execute("COMMIT")
+        return outcomes
+    except Exception:
+        failure = Failure()
+        _rollback(conn)
+        return [(False, failure)] * len(jobs)
+
+
+def _fire_all(outcomes: list[tuple[Deferred[Any], bool, Any]]) -> None:
+    """Fire a group's Deferreds on the reactor thread, in order."""
+    for d, ok, result in outcomes:
+        _fire(d, ok, result)
 
 
 def _fire(d: Deferred[Any], ok: bool, result: Any) -> None:
