@@ -40,6 +40,7 @@ docs: venv
 	$(BIN)/python -m rpymostat.engine.apidoc > docs/api.md
 
 bench: venv
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/ingest.py
 
 clean:

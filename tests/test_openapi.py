@@ -60,3 +60,13 @@ def test_update_schema_refuses_what_the_parser_refuses(case: object) -> None:
     with pytest.raises(Unprocessable):
         parse_update(case, datetime(2026, 11, 21, tzinfo=UTC))
     assert not _validator("SensorUpdate").is_valid(case)
+
+
+def test_docs_api_md_is_generated_from_the_document() -> None:
+    """docs/api.md is exactly what `make docs` renders (regenerate it after API changes)."""
+    from pathlib import Path
+
+    from rpymostat.engine.apidoc import render
+
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    assert committed == render(openapi_document("v1")), "run `make docs`"

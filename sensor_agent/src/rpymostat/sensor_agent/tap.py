@@ -3,43 +3,12 @@
 Placeholder until its issue lands: serves ``/``, ``/v1/status`` and ``/v1/openapi.json``.
 """
 
-from collections.abc import Mapping
-
-from twisted.application.service import MultiService
-
-from rpymostat.shared import daemon
-from rpymostat.shared.infoapi import (
-    DaemonConfig,
-    InfoAPI,
-    build_info_service,
-    daemon_settings,
-    load_daemon_config,
-)
-from rpymostat.shared.options import EnvOptions
+from rpymostat.shared.infoapi import placeholder_daemon
 
 from . import __version__
 
-SETTINGS = daemon_settings("SENSOR_AGENT", "tcp:8089")
-
-
-class Options(EnvOptions):
-    """Settings from the environment; ``--show-config`` prints them."""
-
-    description = (
-        "RPyMostat sensor agent: reads temperature sensors and sends their readings to the engine."
-    )
-    settings = SETTINGS
-
-    def load(self, environ: Mapping[str, str]) -> DaemonConfig:
-        """Validate the environment table."""
-        return load_daemon_config(SETTINGS, dict(environ))
-
-
-def makeService(options: Options) -> MultiService:
-    """twistd entry point."""
-    return build_info_service(InfoAPI("RPyMostat sensor agent", __version__), options.config.listen)
-
-
-def main() -> None:
-    """Console script ``rpymostat-sensor-agent``."""
-    daemon.run("rpymostat-sensor-agent", Options, makeService)  # type: ignore[arg-type]
+Options, makeService, main = placeholder_daemon(  # noqa: N816 - twistd's name
+    "SENSOR_AGENT", "tcp:8089", "RPyMostat sensor agent",
+    "reads temperature sensors and sends their readings to the engine",
+    version=__version__, script="rpymostat-sensor-agent",
+)

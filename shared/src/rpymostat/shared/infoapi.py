@@ -4,7 +4,7 @@ Agents and the web UI start with just these (their own issues add the rest).
 """
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,3 +96,36 @@ def build_info_service(api: InfoAPI, listen: str) -> MultiService:
     strports.service(listen, site).setServiceParent(top)
     Logger(namespace=api.title).info("{title} API on {listen}", title=api.title, listen=listen)
     return top
+
+
+def placeholder_daemon(prefix: str, default_listen: str, title: str, what: str, *,
+                       version: str, script: str) -> tuple[type, Any, Any]:
+    """``(Options, makeService, main)`` for a daemon that so far serves only the info routes.
+
+    Placeholder components use this until their own issue gives them a real service tree.
+    """
+    from . import daemon
+    from .options import EnvOptions
+
+    settings = daemon_settings(prefix, default_listen)
+
+    class Options(EnvOptions):
+        """Settings from the environment; ``--show-config`` prints them."""
+
+        description = f"{title}: {what}."
+
+        def load(self, environ: Mapping[str, str]) -> DaemonConfig:
+            """Validate the environment table."""
+            return load_daemon_config(settings, dict(environ))
+
+    Options.settings = settings
+
+    def makeService(options: Options) -> MultiService:
+        """twistd entry point."""
+        return build_info_service(InfoAPI(title, version), options.config.listen)
+
+    def main() -> None:
+        """Console script entry point."""
+        daemon.run(script, Options, makeService)  # type: ignore[arg-type]
+
+    return Options, makeService, main
