@@ -1,0 +1,48 @@
+"""Dotted hierarchical topics (``sensor.<host>.<sensor>``) and prefix masks (ROC's
+``statusUpdateIterator(mask)``).
+
+A mask matches whole segments: ``zone.house`` matches ``zone.house`` and ``zone.house.state``
+but not ``zone.household``; a mask ending in ``.`` (``sensor.``) matches everything below it;
+the empty mask matches every topic.
+"""
+
+import re
+
+SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_~:-]{0,63}")
+MAX_TOPIC = 255
+
+
+class TopicError(ValueError):
+    """A topic or mask that is not dotted segments of safe characters."""
+
+
+def split_topic(topic: str) -> list[str]:
+    """The segments of a valid topic (raises TopicError)."""
+    if not topic or len(topic) > MAX_TOPIC:
+        raise TopicError(f"topic must be 1-{MAX_TOPIC} characters")
+    parts = topic.split(".")
+    for part in parts:
+        if not SEGMENT.fullmatch(part):
+            raise TopicError(f"topic {topic!r} has an invalid segment {part!r}")
+    return parts
+
+
+def validate_mask(mask: str) -> str:
+    """A mask: empty, a topic, or a topic followed by '.'."""
+    if mask:
+        split_topic(mask[:-1] if mask.endswith(".") else mask)
+    return mask
+
+
+def matches(mask: str, topic: str) -> bool:
+    """Whether ``topic`` is at or below ``mask`` (segment-wise)."""
+    if not mask:
+        return True
+    if mask.endswith("."):
+        return topic.startswith(mask)
+    return topic == mask or topic.startswith(mask + ".")
+
+
+def wire_prefix(mask: str) -> bytes:
+    """The ZeroMQ subscription prefix for a mask (a byte prefix; filter with :func:`matches`)."""
+    return mask.encode()

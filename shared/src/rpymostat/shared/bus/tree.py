@@ -1,0 +1,101 @@
+"""The status tree (ROC's ``emit('system.foo', {...})``): partial updates merge into a tree.
+
+Each topic segment is a level. An update's ``data`` is deep-merged at its topic: keys with
+object values merge recursively, ``None`` deletes a key, anything else replaces. The tree
+remembers the last sequence number applied per (source, topic), so a snapshot says exactly
+which updates it contains.
+"""
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from .message import Message
+from .topics import matches, split_topic
+
+
+def merge(target: dict[str, Any], update: dict[str, Any]) -> None:
+    """Deep-merge ``update`` into ``target`` in place (None deletes)."""
+    for key, value in update.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def _prune(node: dict[str, Any], path: list[str]) -> None:
+    """Drop empty objects left along ``path`` after deletions."""
+    if not path:
+        return
+    child = node.get(path[0])
+    if isinstance(child, dict):
+        _prune(child, path[1:])
+        if not child:
+            del node[path[0]]
+
+
+@dataclass
+class Snapshot:
+    """A consistent copy of (part of) the tree and the last seq of each (source, topic) in it."""
+
+    tree: dict[str, Any]
+    seqs: dict[tuple[str, str], int]
+
+
+@dataclass
+class StatusTree:
+    """The merged state of every update applied so far."""
+
+    root: dict[str, Any] = field(default_factory=dict)
+    seqs: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def apply(self, message: Message) -> None:
+        """Merge one update at its topic and record its source's sequence number."""
+        node = self.root
+        path = split_topic(message.topic)
+        for segment in path:
+            child = node.get(segment)
+            if not isinstance(child, dict):
+                child = node[segment] = {}
+            node = child
+        merge(node, message.data)
+        _prune(self.root, path)
+        key = (message.source, message.topic)
+        self.seqs[key] = max(message.seq, self.seqs.get(key, 0))
+
+    def get(self, topic: str) -> Any:
+        """The subtree at ``topic`` (None when absent)."""
+        return _at(self.root, split_topic(topic))
+
+    def snapshot(self, mask: str = "") -> Snapshot:
+        """A deep copy of the subtree under ``mask`` and the seqs of the topics under it."""
+        return Snapshot(_masked(self.root, mask),
+                        {k: v for k, v in self.seqs.items() if matches(mask, k[1])})
+
+
+def _at(root: dict[str, Any], path: list[str]) -> Any:
+    """The value at ``path``, or None."""
+    node: Any = root
+    for segment in path:
+        if not isinstance(node, dict) or segment not in node:
+            return None
+        node = node[segment]
+    return node
+
+
+def _masked(root: dict[str, Any], mask: str) -> dict[str, Any]:
+    """The subtree at the mask's path, placed at that path (masks match whole segments)."""
+    if not mask:
+        return copy.deepcopy(root)
+    path = mask.rstrip(".").split(".")
+    node = _at(root, path)
+    if node is None:
+        return {}
+    out: dict[str, Any] = {}
+    target = out
+    for segment in path[:-1]:
+        target = target.setdefault(segment, {})
+    target[path[-1]] = copy.deepcopy(node)
+    return out
