@@ -52,12 +52,6 @@ class PayloadTooLarge(APIError):
     code = 413
 
 
-class UnsupportedMediaType(APIError):
-    """The request body is declared as something other than JSON."""
-
-    code = 415
-
-
 class Unprocessable(APIError):
     """Well-formed JSON whose content is invalid; the message names the field."""
 
