@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,11 +22,16 @@ COMPONENTS = {
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> Path:
-    """Build every component's wheel once (no dependencies, the venv's setuptools)."""
+    """Build every component's wheel once (no dependencies, the venv's setuptools), from a
+    copy of the sources so no build/ directory is left in (or reused from) the tree."""
     out = tmp_path_factory.mktemp("wheels")
+    src = tmp_path_factory.mktemp("src")
+    for c in COMPONENTS:
+        shutil.copytree(ROOT / c, src / c,
+                        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
                     "--no-build-isolation", "-w", str(out),
-                    *[str(ROOT / c) for c in COMPONENTS]], check=True, timeout=300)
+                    *[str(src / c) for c in COMPONENTS]], check=True, timeout=300)
     return out
 
 
