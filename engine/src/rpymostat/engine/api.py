@@ -196,9 +196,8 @@ class EngineAPI:
         """History in [start, end): defaults to the last 24 hours, at most ``limit`` points."""
         now = utcnow(self._clock)
         end_raw, start_raw = _query_arg(request, "end"), _query_arg(request, "start")
-        far = now + timedelta(days=366 * 100)
-        end = parse_timestamp(end_raw, "end", far) if end_raw else now + timedelta(seconds=1)
-        start = parse_timestamp(start_raw, "start", far) if start_raw else end - DEFAULT_HISTORY
+        end = parse_timestamp(end_raw, "end", None) if end_raw else now + timedelta(seconds=1)
+        start = parse_timestamp(start_raw, "start", None) if start_raw else end - DEFAULT_HISTORY
         if start >= end:
             raise Unprocessable("start must be before end")
         limit = _parse_limit(_query_arg(request, "limit"))

@@ -83,8 +83,9 @@ def _text(obj: Mapping[str, Any], key: str, limit: int, where: str, *, required:
     return value
 
 
-def parse_timestamp(value: Any, field: str, now: datetime) -> datetime:
-    """An ISO 8601 time with a UTC offset, not before 2000 and not in the future."""
+def parse_timestamp(value: Any, field: str, not_after: datetime | None) -> datetime:
+    """An ISO 8601 time with a UTC offset, not before 2000 and, when ``not_after`` is given,
+    not later than it (readings from a sender whose clock runs ahead)."""
     if not isinstance(value, str):
         raise Unprocessable(f"{field} must be an ISO 8601 string such as 2026-01-31T06:30:00Z")
     try:
@@ -96,7 +97,7 @@ def parse_timestamp(value: Any, field: str, now: datetime) -> datetime:
     ts = ts.astimezone(UTC)
     if ts < OLDEST:
         raise Unprocessable(f"{field} is before 2000-01-01")
-    if ts > now + MAX_FUTURE:
+    if not_after is not None and ts > not_after:
         raise Unprocessable(f"{field} is in the future (is the sender's clock right?)")
     return ts
 
@@ -168,6 +169,6 @@ def parse_batch(body: Any, now: datetime) -> list[Reading]:
         sensor_id = parse_id(entry["sensor_id"], f"{where}.sensor_id")
         if "timestamp" not in entry:
             raise Unprocessable(f"{where}.timestamp is missing")
-        ts = parse_timestamp(entry["timestamp"], f"{where}.timestamp", now)
+        ts = parse_timestamp(entry["timestamp"], f"{where}.timestamp", now + MAX_FUTURE)
         readings.append(_reading(host, sensor_id, ts, entry, where))
     return readings

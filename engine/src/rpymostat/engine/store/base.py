@@ -60,3 +60,13 @@ def latest_per_sensor(readings: Sequence[Reading]) -> dict[str, Reading]:
         if seen is None or r.timestamp >= seen.timestamp:
             latest[r.key] = r
     return latest
+
+
+def earliest_per_sensor(readings: Sequence[Reading]) -> dict[str, datetime]:
+    """The oldest timestamp of each sensor in ``readings`` (one pass)."""
+    earliest: dict[str, datetime] = {}
+    for r in readings:
+        seen = earliest.get(r.key)
+        if seen is None or r.timestamp < seen:
+            earliest[r.key] = r.timestamp
+    return earliest

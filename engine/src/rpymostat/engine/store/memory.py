@@ -14,7 +14,7 @@ from ..model import (
     SensorRecord,
     StoredReading,
 )
-from .base import StoreUnavailable, latest_per_sensor
+from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 
 
 class MemoryStore:
@@ -48,8 +48,9 @@ class MemoryStore:
                 history[r.timestamp] = r.value
                 stored += 1
         latest = latest_per_sensor(readings)
+        earliest = earliest_per_sensor(readings)
         for key, r in latest.items():
-            self._upsert(key, r, min(x.timestamp for x in readings if x.key == key))
+            self._upsert(key, r, earliest[key])
         return succeed(IngestResult(tuple(latest), stored, len(readings) - stored))
 
     def _upsert(self, key: str, r: Reading, earliest: datetime) -> None:

@@ -34,7 +34,7 @@ from ..model import (
     from_micros,
     to_micros,
 )
-from .base import StoreUnavailable, latest_per_sensor
+from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 
 T = TypeVar("T")
 DUPLICATE_KEY = 11000
@@ -123,9 +123,9 @@ class MongoStore:
         except BulkWriteError as e:
             duplicates = _duplicates_only(e)
         latest = latest_per_sensor(readings)
+        earliest = earliest_per_sensor(readings)
         for key, r in latest.items():
-            earliest = min(to_micros(x.timestamp) for x in readings if x.key == key)
-            await self._upsert_sensor(key, r, earliest)
+            await self._upsert_sensor(key, r, to_micros(earliest[key]))
         return IngestResult(tuple(latest), len(docs) - duplicates, duplicates)
 
     async def _upsert_sensor(self, key: str, r: Reading, earliest: int) -> None:

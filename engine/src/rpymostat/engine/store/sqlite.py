@@ -23,7 +23,7 @@ from ..model import (
     from_micros,
     to_micros,
 )
-from .base import StoreUnavailable, latest_per_sensor
+from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .sqlite_schema import migrate
 from .sqlite_thread import ConnectionThread
 
@@ -56,12 +56,10 @@ def _insert_readings(readings: Sequence[Reading]
                      ) -> Callable[[sqlite3.Connection], IngestResult]:
     rows = [(r.key, to_micros(r.timestamp), r.value) for r in readings]
     latest = latest_per_sensor(readings)
-    earliest: dict[str, int] = {}
-    for key, ts, _value in rows:
-        earliest[key] = min(ts, earliest.get(key, ts))
+    earliest = earliest_per_sensor(readings)
     sensor_rows = [
         (k, r.host_id, r.sensor_id, r.type, r.alias, r.extra, DEFAULT_ZONE, r.value,
-         to_micros(r.timestamp), earliest[k])
+         to_micros(r.timestamp), to_micros(earliest[k]))
         for k, r in latest.items()
     ]
 
