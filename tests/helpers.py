@@ -11,6 +11,7 @@ from twisted.python.failure import Failure
 from rpymostat.engine.api import EngineAPI
 from rpymostat.engine.store.memory import MemoryStore
 from rpymostat.shared.auth import AuthMode, BearerAuth
+from rpymostat.shared.testing import MemoryBus
 
 TOKEN = "test-token-0123456789abcdef"
 SEED_EXAMPLE = {
@@ -44,7 +45,9 @@ class EngineHarness:
         self.clock = Clock()
         self.clock.advance(start)
         self.store = MemoryStore()
-        self.api = EngineAPI(self.store, BearerAuth(TOKEN, mode), self.clock, stale_after)
+        self.bus = MemoryBus()
+        self.api = EngineAPI(self.store, BearerAuth(TOKEN, mode), self.clock, stale_after,
+                             bus=self.bus)
         self.treq = StubTreq(self.api.resource())
 
     def request(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None,

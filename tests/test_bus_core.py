@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 from rpymostat.shared.bus.follower import Follower
 from rpymostat.shared.bus.message import Message, MessageError, decode
 from rpymostat.shared.bus.sequencer import Sequencer
-from rpymostat.shared.bus.topics import TopicError, matches, split_topic, validate_mask
+from rpymostat.shared.bus.topics import (
+    TopicError,
+    escape_segment,
+    matches,
+    split_topic,
+    unescape_segment,
+    validate_mask,
+)
 from rpymostat.shared.bus.tree import StatusTree
 from rpymostat.shared.testing import MemoryBus
 
@@ -27,11 +34,20 @@ def test_masks_match_whole_segments(mask: str, topic: str, expected: bool) -> No
     assert matches(mask, topic) is expected
 
 
-@pytest.mark.parametrize("bad", ["", "a..b", ".a", "a.", "a b", "a/b", "x" * 300, "é"])
+@pytest.mark.parametrize("bad", ["", "a..b", ".a", "a.", "a b", "a/b", "x" * 193,
+                                 ".".join(["x" * 150] * 5), "é"])
 def test_invalid_topics_are_refused(bad: str) -> None:
-    """Topics are dotted segments of safe characters, at most 255 long."""
+    """Topics are dotted segments (at most 192) of safe characters, at most 600 long."""
     with pytest.raises(TopicError):
         split_topic(bad)
+
+
+@given(st.text(alphabet="abcXYZ019._~-", min_size=1, max_size=64))
+def test_ids_escape_to_one_segment(name: str) -> None:
+    """Any sensor/host id becomes exactly one topic segment, and escaping round-trips."""
+    segment = escape_segment(name)
+    assert split_topic(f"sensor.{segment}") == ["sensor", segment]
+    assert unescape_segment(segment) == name
 
 
 def test_mask_validation_allows_trailing_dot() -> None:
@@ -93,8 +109,8 @@ def test_updates_merge_partially_and_none_deletes() -> None:
 def test_masked_snapshot_holds_only_its_subtree() -> None:
     """A snapshot under a mask has only that subtree and only its topics' seqs."""
     bus = MemoryBus()
-    bus.publish("pi1", "sensor.pi1.t1", {"value": 20.0})
-    bus.publish("engine", "zone.house.state", {"heating": False})
+    bus.publish("sensor.pi1.t1", {"value": 20.0}, source="pi1")
+    bus.publish("zone.house.state", {"heating": False}, source="engine")
     snap = bus.snapshot("sensor.")
     assert snap.tree == {"sensor": {"pi1": {"t1": {"value": 20.0}}}}
     assert snap.seqs == {("pi1", "sensor.pi1.t1"): 1}
@@ -112,7 +128,7 @@ updates = st.lists(st.tuples(
 
 def _publish_all(items) -> list[Message]:  # type: ignore[no-untyped-def]
     bus = MemoryBus()
-    return [bus.publish(source, topic, data) for source, topic, data in items]
+    return [bus.publish(topic, data, source=source) for source, topic, data in items]
 
 
 @given(items=updates, cut=st.data(), mask=st.sampled_from(["", "sensor.", "zone.house"]))
@@ -168,7 +184,7 @@ def test_duplicates_are_ignored() -> None:
     bus = MemoryBus()
     follower = Follower()
     follower.load(bus.snapshot())
-    message = bus.publish("pi1", "sensor.pi1.t1", {"n": {"x": 1}})
+    message = bus.publish("sensor.pi1.t1", {"n": {"x": 1}}, source="pi1")
     follower.feed(message)
     follower.feed(message)
     assert follower.duplicates == 1
@@ -181,10 +197,10 @@ def test_memory_bus_subscribe_and_assert_published() -> None:
     bus = MemoryBus()
     seen: list[str] = []
     unsubscribe = bus.subscribe("sensor.", lambda m: seen.append(m.topic))
-    bus.publish("pi1", "sensor.pi1.t1", {"value": 20.0})
-    bus.publish("engine", "zone.house.state", {"heating": True})
+    bus.publish("sensor.pi1.t1", {"value": 20.0}, source="pi1")
+    bus.publish("zone.house.state", {"heating": True}, source="engine")
     unsubscribe()
-    bus.publish("pi1", "sensor.pi1.t2", {"value": 19.0})
+    bus.publish("sensor.pi1.t2", {"value": 19.0}, source="pi1")
     assert seen == ["sensor.pi1.t1"]
     assert bus.assert_published("zone.house.state", heating=True).source == "engine"
     with pytest.raises(AssertionError, match="topics seen"):

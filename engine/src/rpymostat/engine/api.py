@@ -2,6 +2,7 @@
 
 import html
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,13 +14,16 @@ from twisted.web.server import Request
 
 from rpymostat.shared.auth import BearerAuth
 from rpymostat.shared.authresource import AuthorizedResource
+from rpymostat.shared.bus.interface import StatusBus
+from rpymostat.shared.bus.topics import TopicError, escape_segment, validate_mask
+from rpymostat.shared.bus.tree import snapshot_to_json
 from rpymostat.shared.clock import Clock, utcnow
 from rpymostat.shared.errors import NotFound, ServiceUnavailable, Unprocessable
 from rpymostat.shared.web import add_error_handlers, json_response, read_json
 
 from . import __version__
 from .ingest import ID_PATTERN, parse_batch, parse_timestamp, parse_update
-from .model import SensorChanges, SensorRecord, iso
+from .model import Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
 from .store import Store, StoreUnavailable
 
@@ -75,9 +79,9 @@ def _query_arg(request: Request, name: str) -> str | None:
     return values[-1].decode("utf-8", "replace") if values else None
 
 
-def _parse_limit(raw: str | None) -> int:
+def _parse_limit(raw: str | None, default: int = 1000) -> int:
     if raw is None:
-        return 1000
+        return default
     if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_HISTORY_POINTS:
         raise Unprocessable(f"limit must be an integer from 1 to {MAX_HISTORY_POINTS}")
     return int(raw)
@@ -89,12 +93,17 @@ class EngineAPI:
     app = Klein()
 
     def __init__(self, store: Store, auth: BearerAuth, clock: Clock,
-                 stale_after: float, store_timeout: float = 10.0) -> None:
+                 stale_after: float, store_timeout: float = 10.0, *, bus: StatusBus,
+                 status: Callable[[], dict[str, Any]] = dict, sync_timeout: float = 2.0
+                 ) -> None:
         self._store = store
         self._auth = auth
         self._clock = clock
         self._stale_after = stale_after
         self._timeout = store_timeout
+        self._bus = bus
+        self._extra_status = status
+        self._sync_timeout = sync_timeout
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the Klein routes."""
@@ -132,7 +141,8 @@ class EngineAPI:
                 self._timeout, self._clock))  # type: ignore[arg-type]
         except Exception:
             store_ok = False
-        body = {"status": store_ok, "dependencies": {"store": store_ok}, "version": __version__}
+        body = {"status": store_ok, "dependencies": {"store": store_ok}, "version": __version__,
+                **self._extra_status()}
         return json_response(request, body, 200 if store_ok else 503)
 
     # -- ingest ----------------------------------------------------------------------------
@@ -142,6 +152,7 @@ class EngineAPI:
         """The RPyMostat payload; 201 only once every reading is on disk."""
         readings = parse_update(read_json(request), utcnow(self._clock))
         result = await self._call(self._store.add_readings(readings))
+        self._publish(readings)
         return json_response(request, {"status": "ok", "ids": list(result.ids)}, 201)
 
     @app.route("/v1/sensors/batch", methods=["POST"])
@@ -149,9 +160,53 @@ class EngineAPI:
         """Readings with their own timestamps; idempotent on (host, sensor, timestamp)."""
         readings = parse_batch(read_json(request), utcnow(self._clock))
         result = await self._call(self._store.add_readings(readings))
+        self._publish(sorted(readings, key=lambda r: r.timestamp))
         return json_response(request, {"status": "ok", "ids": list(result.ids),
                                        "stored": result.stored,
                                        "duplicates": result.duplicates}, 201)
+
+    def _publish(self, readings: list[Reading]) -> None:
+        """Every accepted reading goes on the bus as ``sensor.<host>.<sensor>``."""
+        for r in readings:
+            self._bus.publish(
+                f"sensor.{escape_segment(r.host_id)}.{escape_segment(r.sensor_id)}",
+                {"id": r.key, "value": r.value, "timestamp": iso(r.timestamp), "type": r.type})
+
+    # -- bus -------------------------------------------------------------------------------
+
+    @app.route("/v1/bus/snapshot", methods=["GET"])
+    async def bus_snapshot(self, request: Request) -> bytes:
+        """The status tree under ``mask``; with ``marker``, exactly as it was when the marker
+        ``bus.sync.<marker>`` passed the bus (a late joiner's starting point)."""
+        mask = _query_arg(request, "mask") or ""
+        try:
+            validate_mask(mask)
+        except TopicError as e:
+            raise Unprocessable(f"mask: {e}") from None
+        marker = _query_arg(request, "marker")
+        if marker is None:
+            return json_response(request, snapshot_to_json(self._bus.snapshot(mask)))
+        try:
+            waiting = self._bus.synced_snapshot(mask, marker, self._sync_timeout)
+        except ValueError as e:
+            raise Unprocessable(f"marker: {e}") from None
+        try:
+            snapshot = await waiting
+        except (TimeoutError, defer.TimeoutError, defer.CancelledError):
+            raise ServiceUnavailable("the bus did not pass the marker in time") from None
+        return json_response(request, snapshot_to_json(snapshot))
+
+    @app.route("/v1/logs", methods=["GET"])
+    def logs(self, request: Request) -> bytes:
+        """The latest WARNING+ log records every daemon sent on the bus (oldest first)."""
+        service = _query_arg(request, "service")
+        if service is not None:
+            try:
+                validate_mask(service)
+            except TopicError as e:
+                raise Unprocessable(f"service: {e}") from None
+        limit = _parse_limit(_query_arg(request, "limit"), default=100)
+        return json_response(request, {"logs": self._bus.recent_logs(service or None, limit)})
 
     # -- sensors -----------------------------------------------------------------------------
 
@@ -220,6 +275,8 @@ _ROOT_PAGE = """<!doctype html>
 <li><a href="/v1/openapi.json">API document (OpenAPI 3)</a></li>
 <li><a href="/v1/status">Status</a></li>
 <li><a href="/v1/sensors">Sensors</a></li>
+<li><a href="/v1/bus/snapshot">Live status tree</a></li>
+<li><a href="/v1/logs">Latest warnings from every daemon</a></li>
 <li><a href="{source}">Source code</a></li>
 </ul></body></html>
 """

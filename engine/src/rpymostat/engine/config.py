@@ -8,14 +8,18 @@ from pathlib import Path
 from twisted.logger import LogLevel
 
 from rpymostat.shared.auth import AuthMode
+from rpymostat.shared.busconfig import BUS_SETTINGS, BusConfig, bus_config
+from rpymostat.shared.discovery.records import default_instance_name, instance_name
 from rpymostat.shared.envconfig import (
     Setting,
     load,
     parse_choice,
     parse_endpoint,
+    parse_int_range,
     parse_log_level,
     parse_nonempty,
     parse_positive_float,
+    parse_zmq_endpoint,
 )
 
 
@@ -74,6 +78,15 @@ SETTINGS: tuple[Setting, ...] = (
             "a sensor whose last reading is older than this is stale"),
     Setting("RPYMOSTAT_STORE_TIMEOUT", "10", "seconds", parse_positive_float,
             "time limit for one store call (MongoDB network calls, SQLite lock waits)"),
+    *BUS_SETTINGS,
+    Setting("RPYMOSTAT_BUS_PUB_LISTEN", "tcp://*:8091", "zmq endpoint", parse_zmq_endpoint,
+            "bus XSUB endpoint that publishers connect to (advertised)"),
+    Setting("RPYMOSTAT_BUS_SUB_LISTEN", "tcp://*:8092", "zmq endpoint", parse_zmq_endpoint,
+            "bus XPUB endpoint that subscribers connect to (advertised)"),
+    Setting("RPYMOSTAT_LOG_KEEP", "500", "count", parse_int_range(1, 100_000),
+            "how many of the latest bus log records GET /v1/logs keeps"),
+    Setting("RPYMOSTAT_ENGINE_NAME", None, "name", parse_nonempty,
+            "instance name advertised on the LAN (default: RPyMostat engine on <host>)"),
 )
 
 
@@ -89,6 +102,11 @@ class EngineConfig:
     log_level: LogLevel
     stale_after: float
     store_timeout: float
+    bus: BusConfig
+    bus_pub_listen: str
+    bus_sub_listen: str
+    log_keep: int
+    name: str
 
     @property
     def uses_mongodb(self) -> bool:
@@ -116,4 +134,9 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         log_level=v["RPYMOSTAT_LOG_LEVEL"],
         stale_after=v["RPYMOSTAT_STALE_AFTER"],
         store_timeout=v["RPYMOSTAT_STORE_TIMEOUT"],
+        bus=bus_config(v),
+        bus_pub_listen=v["RPYMOSTAT_BUS_PUB_LISTEN"],
+        bus_sub_listen=v["RPYMOSTAT_BUS_SUB_LISTEN"],
+        log_keep=v["RPYMOSTAT_LOG_KEEP"],
+        name=instance_name(v["RPYMOSTAT_ENGINE_NAME"] or default_instance_name("engine")),
     )

@@ -35,7 +35,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     meaning = {400: "the body is not JSON", 401: "the site token is missing or wrong",
                404: "no such resource", 409: "conflicts with the current state",
                413: "the body is too large", 422: "invalid content; the message names the field",
-               503: "the store is unavailable; retry later"}
+               503: "the store (or the bus) is unavailable; retry later"}
     return {str(c): _json(_ref("Error"), meaning[c]) for c in codes}
 
 
@@ -48,7 +48,29 @@ _SCHEMAS: dict[str, Any] = {
     "Status": {"type": "object", "required": ["status", "dependencies", "version"], "properties": {
         "status": {"type": "boolean"},
         "dependencies": {"type": "object", "additionalProperties": {"type": "boolean"}},
-        "version": {"type": "string"}}},
+        "version": {"type": "string"},
+        "name": {"type": "string", "description": "instance name advertised on the LAN"},
+        "instance_id": {"type": "string"},
+        "boot": {"type": "string", "description": "changes at every start"},
+        "advertised": {"type": ["string", "null"], "description": "mDNS name, once advertised"},
+        "bus": {"type": "object", "description": "bus ports and counters", "properties": {
+            "pub_port": {"type": "integer"}, "sub_port": {"type": "integer"},
+            "received": {"type": "integer"}, "invalid": {"type": "integer"},
+            "topics": {"type": "integer"}}}}},
+    "Snapshot": {"type": "object", "required": ["tree", "seqs"], "properties": {
+        "tree": {"type": "object", "description": "the status tree under the mask"},
+        "seqs": {"type": "array", "description": "last sequence number applied per source and"
+                 " topic", "items": {"type": "object", "required": ["source", "topic", "seq"],
+                                     "properties": {"source": {"type": "string"},
+                                                    "topic": {"type": "string"},
+                                                    "seq": {"type": "integer"}}}}}},
+    "Logs": {"type": "object", "required": ["logs"], "properties": {"logs": {
+        "type": "array", "items": {"type": "object", "required": ["service", "level", "text"],
+                                   "properties": {
+            "service": {"type": "string"}, "source": {"type": "string"},
+            "seq": {"type": "integer"}, "ts": {"type": "number"},
+            "level": {"type": "string"}, "text": {"type": "string"},
+            "namespace": {"type": "string"}, "time": {"type": ["string", "null"]}}}}}},
     "SensorData": {"type": "object", "required": ["type", "value"],
                    "additionalProperties": False, "properties": {
         "type": {"type": "string", "maxLength": MAX_TYPE, "description": "e.g. the model"},
@@ -131,6 +153,29 @@ def _paths() -> dict[str, Any]:
                 "schema": _ref("Batch")}}},
             "responses": {"201": _json(_ref("BatchResult"), "stored"),
                           **_errors(400, 401, 413, 422, 503)}}},
+        "/v1/bus/snapshot": {"get": {
+            "summary": "the live status tree (or the part under a mask)", "security": [],
+            "description": "A late joiner subscribes to the bus (its mask and"
+                           " `bus.sync.<marker>`) first, then asks with `marker`: the answer is"
+                           " the tree exactly as it was when that marker passed the bus, so"
+                           " the stream after the marker continues it with nothing lost or"
+                           " applied twice (drop messages whose seq the snapshot already has).",
+            "parameters": [
+                {"name": "mask", "in": "query", "schema": {"type": "string", "default": ""},
+                 "description": "topic prefix, whole segments: `zone.house`, `sensor.`"},
+                {"name": "marker", "in": "query", "schema": {
+                    "type": "string", "pattern": "^[A-Za-z0-9_~-][A-Za-z0-9_~:-]{0,191}$"}}],
+            "responses": {"200": _json(_ref("Snapshot"), "the tree and its sequence numbers"),
+                          **_errors(422, 503)}}},
+        "/v1/logs": {"get": {
+            "summary": "the latest warnings and errors of every daemon (from the bus)",
+            "security": [],
+            "parameters": [
+                {"name": "service", "in": "query", "schema": {"type": "string"},
+                 "description": "only this service (a mask: `sensor-agent`)"},
+                {"name": "limit", "in": "query", "schema": {
+                    "type": "integer", "minimum": 1, "maximum": 10000, "default": 100}}],
+            "responses": {"200": _json(_ref("Logs"), "oldest first"), **_errors(422)}}},
         "/v1/sensors": {"get": {
             "summary": "every known sensor", "security": [],
             "responses": {"200": _json(_ref("SensorList"), "sensors"), **_errors(503)}}},

@@ -2,19 +2,31 @@
 
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 from twisted.application import strports
 from twisted.application.service import MultiService, Service
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorFromThreads, IReactorTime
 from twisted.logger import Logger, LogLevel
 
 from rpymostat.shared import daemon
-from rpymostat.shared.auth import AuthMode, BearerAuth
+from rpymostat.shared.auth import AuthMode, BearerAuth, token_fingerprint
+from rpymostat.shared.bus.logs import BusLogObserver, BusLogService
+from rpymostat.shared.bus.proxy import ProxyEndpoints
+from rpymostat.shared.bus.publisher import source_id
+from rpymostat.shared.bus.service import BusHubService
+from rpymostat.shared.discovery.addresses import local_ipv4_addresses
+from rpymostat.shared.discovery.advertise import AdvertiseService
+from rpymostat.shared.discovery.records import ENGINE, Advert
+from rpymostat.shared.listening import listen_interface, listening_port
 from rpymostat.shared.options import EnvOptions
 from rpymostat.shared.web import make_site
 
+from . import __version__
 from .api import EngineAPI
 from .config import SETTINGS, EngineConfig, load_config
+from .instance import load_or_create_instance_id
 from .store import Store
 from .token import load_or_create_token
 
@@ -64,22 +76,63 @@ def make_store(config: EngineConfig, reactor: IReactorFromThreads) -> Store:
 
 
 def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
-    """The engine's service tree: the store, then the HTTP API listener."""
+    """The engine's service tree: the bus, the store, the HTTP API listener, the advert."""
     token, token_file = load_or_create_token(config.token, config.data_dir)
     if token_file is not None:
         _log.info("site token is in {path} (mode 0600)", path=str(token_file))
     if config.auth is AuthMode.OFF:
         _log.warn("RPYMOSTAT_AUTH=off: anyone on the network can change settings")
+    instance_id = load_or_create_instance_id(config.data_dir)
     top = MultiService()
+    bus = BusHubService(reactor, ProxyEndpoints(config.bus_pub_listen, config.bus_sub_listen),
+                        source_id("engine"), hwm=config.bus.hwm, log_keep=config.log_keep)
+    bus.setServiceParent(top)
+    BusLogService(BusLogObserver(bus.hub.publish, "engine", config.bus.log_level,
+                                 reactor.callFromThread)  # type: ignore[attr-defined]
+                  ).setServiceParent(top)
     store = make_store(config, reactor)  # type: ignore[arg-type]
     StoreService(store).setServiceParent(top)
+    advertiser: AdvertiseService | None = None
+
+    def status() -> dict[str, Any]:
+        return {"name": config.name, "instance_id": instance_id, "boot": bus.boot,
+                "bus": {**_bus_ports(bus), **bus.hub.status()},
+                "advertised": advertiser.advertised.name if advertiser and advertiser.advertised
+                else None}
+
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
-                    config.store_timeout)
+                    config.store_timeout, bus=bus.hub, status=status)
     site = make_site(api.resource(), access_log=config.log_level <= LogLevel.debug)
-    strports.service(config.listen, site).setServiceParent(top)
-    _log.info("engine API on {listen}, store {store}", listen=config.listen,
-              store=_redact(config.store_url))
+    listener = strports.service(config.listen, site)
+    listener.setServiceParent(top)
+    if config.bus.advertise:
+        def advert() -> Deferred[Advert]:
+            return listening_port(listener).addCallback(lambda port: Advert(
+                config.name, ENGINE, instance_id, port,
+                tuple(local_ipv4_addresses(listen_interface(config.listen))), __version__,
+                {"api": "/v1", "apiver": "1", **_bus_txt(bus),
+                 "token_fp": token_fingerprint(token)}))
+
+        advertiser = AdvertiseService(reactor, advert)
+        advertiser.setServiceParent(top)
+    _log.info("engine API on {listen}, store {store}, bus in {pub} out {sub}",
+              listen=config.listen, store=_redact(config.store_url), pub=config.bus_pub_listen,
+              sub=config.bus_sub_listen)
     return top
+
+
+def _bus_txt(bus: BusHubService) -> dict[str, str]:
+    """TXT ``bus_pub`` / ``bus_sub``: the ports; clients join them to the advertised address."""
+    ports = _bus_ports(bus)
+    return {"bus_pub": str(ports.get("pub_port", "")), "bus_sub": str(ports.get("sub_port", ""))}
+
+
+def _bus_ports(bus: BusHubService) -> dict[str, int]:
+    bound = bus.hub.bound
+    if bound is None:
+        return {}
+    return {"pub_port": int(bound.pub.rsplit(":", 1)[1]),
+            "sub_port": int(bound.sub.rsplit(":", 1)[1])}
 
 
 def _redact(url: str) -> str:

@@ -10,5 +10,5 @@ from . import __version__
 Options, makeService, main = placeholder_daemon(  # noqa: N816 - twistd's name
     "RELAY_AGENT", "tcp:8090", "RPyMostat relay agent",
     "switches heating/cooling outputs on the engine's command, fail-safe",
-    version=__version__, script="rpymostat-relay-agent",
+    version=__version__, script="rpymostat-relay-agent", role="relay-agent",
 )

@@ -111,6 +111,32 @@ def parse_log_level(value: str) -> LogLevel:
         raise ValueError("must be one of debug, info, warn, error, critical") from None
 
 
+def parse_zmq_endpoint(value: str) -> str:
+    """A ZeroMQ endpoint to bind or connect: ``tcp://host:port`` (host may be ``*``) or
+    ``ipc:///path``."""
+    v = value.strip()
+    if v.startswith("ipc://") and len(v) > len("ipc://"):
+        return v
+    if not v.startswith("tcp://"):
+        raise ValueError("must be tcp://host:port (host may be *) or ipc:///path")
+    host, sep, port = v[len("tcp://"):].rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("must be tcp://host:port with a port from 0 to 65535")
+    return v
+
+
+def parse_int_range(low: int, high: int) -> Callable[[str], int]:
+    """A parser for an integer from ``low`` to ``high``."""
+
+    def parse(value: str) -> int:
+        v = value.strip()
+        if not v.lstrip("-").isdigit() or not low <= int(v) <= high:
+            raise ValueError(f"must be an integer from {low} to {high}")
+        return int(v)
+
+    return parse
+
+
 def parse_nonempty(value: str) -> str:
     """Any string that is not blank."""
     if not value.strip():

@@ -4,6 +4,7 @@ Agents and the web UI start with just these (their own issues add the rest).
 """
 
 import html
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,35 +12,55 @@ from typing import Any
 from klein import Klein
 from twisted.application import strports
 from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger, LogLevel
 from twisted.web.server import Request
 
+from .busconfig import (
+    BUS_SETTINGS,
+    LOCATOR_SETTINGS,
+    BusConfig,
+    LocatorConfig,
+    bus_config,
+    locator_config,
+)
+from .discovery.addresses import local_ipv4_addresses
+from .discovery.advertise import AdvertiseService
+from .discovery.records import Advert, default_instance_name
 from .envconfig import Setting, load, parse_endpoint, parse_log_level
+from .link import EngineLink
+from .listening import listen_interface, listening_port
 from .web import add_error_handlers, json_response, make_site
 
 
 @dataclass(frozen=True)
 class DaemonConfig:
-    """What a daemon needs before its own issue adds more: where to listen, how loud to log."""
+    """What a daemon needs before its own issue adds more: where to listen, how loud to log,
+    the bus and how to find the engine."""
 
     listen: str
     log_level: LogLevel
+    bus: BusConfig
+    locator: LocatorConfig
 
 
 def daemon_settings(prefix: str, default_listen: str) -> tuple[Setting, ...]:
-    """``RPYMOSTAT_<PREFIX>_LISTEN`` and ``RPYMOSTAT_LOG_LEVEL``."""
+    """``RPYMOSTAT_<PREFIX>_LISTEN``, ``RPYMOSTAT_LOG_LEVEL``, the bus and locator settings."""
     return (
         Setting(f"RPYMOSTAT_{prefix}_LISTEN", default_listen, "endpoint", parse_endpoint,
                 "Twisted endpoint string the daemon's API listens on"),
         Setting("RPYMOSTAT_LOG_LEVEL", "info", "level", parse_log_level,
                 "debug, info, warn, error or critical"),
+        *LOCATOR_SETTINGS,
+        *BUS_SETTINGS,
     )
 
 
 def load_daemon_config(settings: tuple[Setting, ...], environ: dict[str, str]) -> DaemonConfig:
-    """Validate the two settings of :func:`daemon_settings`."""
+    """Validate the settings of :func:`daemon_settings`."""
     values = load(settings, environ)
-    return DaemonConfig(listen=values[settings[0].name], log_level=values[settings[1].name])
+    return DaemonConfig(listen=values[settings[0].name], log_level=values[settings[1].name],
+                        bus=bus_config(values), locator=locator_config(values))
 
 
 @dataclass
@@ -89,17 +110,32 @@ def info_openapi(title: str, version: str) -> dict[str, Any]:
     }
 
 
-def build_info_service(api: InfoAPI, listen: str) -> MultiService:
-    """A service tree with just the informational API listening on ``listen``."""
+def build_node_service(title: str, role: str, version: str, config: DaemonConfig,
+                       reactor: Any) -> MultiService:
+    """A daemon with the informational API, the engine link and (unless off) its advert."""
     top = MultiService()
+    link = EngineLink(reactor, role, config.bus, config.locator)
+    api = InfoAPI(title, version, status=link.status)
     site = make_site(api.app.resource())  # type: ignore[arg-type]
-    strports.service(listen, site).setServiceParent(top)
-    Logger(namespace=api.title).info("{title} API on {listen}", title=api.title, listen=listen)
+    listener = strports.service(config.listen, site)
+    listener.setServiceParent(top)
+    link.setServiceParent(top)
+    if config.bus.advertise:
+        instance_id = uuid.uuid4().hex
+
+        def advert() -> Deferred[Advert]:
+            return listening_port(listener).addCallback(lambda port: Advert(
+                default_instance_name(role), role, instance_id, port,
+                tuple(local_ipv4_addresses(listen_interface(config.listen))), version,
+                {"api": "/v1"}))
+
+        AdvertiseService(reactor, advert).setServiceParent(top)
+    Logger(namespace=title).info("{title} API on {listen}", title=title, listen=config.listen)
     return top
 
 
 def placeholder_daemon(prefix: str, default_listen: str, title: str, what: str, *,
-                       version: str, script: str) -> tuple[type, Any, Any]:
+                       version: str, script: str, role: str) -> tuple[type, Any, Any]:
     """``(Options, makeService, main)`` for a daemon that so far serves only the info routes.
 
     Placeholder components use this until their own issue gives them a real service tree.
@@ -122,7 +158,9 @@ def placeholder_daemon(prefix: str, default_listen: str, title: str, what: str, 
 
     def makeService(options: Options) -> MultiService:
         """twistd entry point."""
-        return build_info_service(InfoAPI(title, version), options.config.listen)
+        from twisted.internet import reactor
+
+        return build_node_service(title, role, version, options.config, reactor)
 
     def main() -> None:
         """Console script entry point."""

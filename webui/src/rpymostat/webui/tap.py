@@ -10,5 +10,5 @@ from . import __version__
 Options, makeService, main = placeholder_daemon(  # noqa: N816 - twistd's name
     "WEBUI", "tcp:8080", "RPyMostat web UI",
     "the web interface for phones and wall tablets",
-    version=__version__, script="rpymostat-webui",
+    version=__version__, script="rpymostat-webui", role="webui",
 )

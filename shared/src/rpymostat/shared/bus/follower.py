@@ -8,7 +8,9 @@ to syncing and ``feed``/``load`` return True, meaning "fetch a new snapshot".
 A lost message is noticed when the next message on the same source and topic arrives.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .message import Message
 from .topics import matches, validate_mask
@@ -17,13 +19,19 @@ from .tree import Snapshot, StatusTree
 
 @dataclass
 class Follower:
-    """Tracks the subtree under ``mask``."""
+    """Tracks the subtree under ``mask``; ``on_apply`` sees each update applied after a sync.
+
+    At most ``max_buffer`` messages wait while syncing; one more counts as a gap (the snapshot
+    being fetched may be too old to bridge them), so the caller fetches a new snapshot.
+    """
 
     mask: str = ""
     tree: StatusTree = field(default_factory=StatusTree)
     syncing: bool = True
     gaps: int = 0
     duplicates: int = 0
+    on_apply: Callable[[Message], Any] | None = None
+    max_buffer: int = 100_000
     _buffer: list[Message] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -34,9 +42,16 @@ class Follower:
         if not matches(self.mask, message.topic):
             return False
         if self.syncing:
-            self._buffer.append(message)
-            return False
+            return self._hold(message)
         return self._apply(message)
+
+    def _hold(self, message: Message) -> bool:
+        if len(self._buffer) >= self.max_buffer:
+            self.gaps += 1
+            self._buffer = [message]
+            return True
+        self._buffer.append(message)
+        return False
 
     def load(self, snapshot: Snapshot) -> bool:
         """Start from ``snapshot`` and replay the buffer; True if a gap needs another one."""
@@ -47,8 +62,7 @@ class Follower:
 
     def _apply(self, message: Message) -> bool:
         if self.syncing:
-            self._buffer.append(message)
-            return False
+            return self._hold(message)
         last = self.tree.seqs.get((message.source, message.topic), 0)
         if message.seq <= last:
             self.duplicates += 1
@@ -59,4 +73,6 @@ class Follower:
             self._buffer = [message]
             return True
         self.tree.apply(message)
+        if self.on_apply is not None:
+            self.on_apply(message)
         return False

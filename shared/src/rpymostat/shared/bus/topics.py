@@ -8,8 +8,8 @@ the empty mask matches every topic.
 
 import re
 
-SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_~:-]{0,63}")
-MAX_TOPIC = 255
+SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_~:-]{0,191}")
+MAX_TOPIC = 600
 
 
 class TopicError(ValueError):
@@ -25,6 +25,17 @@ def split_topic(topic: str) -> list[str]:
         if not SEGMENT.fullmatch(part):
             raise TopicError(f"topic {topic!r} has an invalid segment {part!r}")
     return parts
+
+
+def escape_segment(name: str) -> str:
+    """An id as one topic segment: ``~`` becomes ``~7e`` and ``.`` ``~2e`` (ids may hold dots,
+    which would otherwise add levels); :func:`unescape_segment` reverses it."""
+    return name.replace("~", "~7e").replace(".", "~2e")
+
+
+def unescape_segment(segment: str) -> str:
+    """Inverse of :func:`escape_segment`."""
+    return segment.replace("~2e", ".").replace("~7e", "~")
 
 
 def validate_mask(mask: str) -> str:

@@ -14,15 +14,19 @@ from .message import Message
 from .topics import matches, split_topic
 
 
-def merge(target: dict[str, Any], update: dict[str, Any]) -> None:
-    """Deep-merge ``update`` into ``target`` in place (None deletes)."""
+def merge(target: dict[str, Any], update: dict[str, Any], owned: bool = False) -> None:
+    """Deep-merge ``update`` into ``target`` in place (None deletes).
+
+    ``owned``: the caller hands ``update`` over (freshly decoded), so its values are stored
+    without copying.
+    """
     for key, value in update.items():
         if value is None:
             target.pop(key, None)
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            merge(target[key], value)
+            merge(target[key], value, owned)
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = value if owned else copy.deepcopy(value)
 
 
 def _prune(node: dict[str, Any], path: list[str]) -> None:
@@ -51,8 +55,11 @@ class StatusTree:
     root: dict[str, Any] = field(default_factory=dict)
     seqs: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def apply(self, message: Message) -> None:
-        """Merge one update at its topic and record its source's sequence number."""
+    def apply(self, message: Message, owned: bool = False) -> None:
+        """Merge one update at its topic and record its source's sequence number.
+
+        ``owned``: nobody else holds ``message.data`` (see :func:`merge`).
+        """
         node = self.root
         path = split_topic(message.topic)
         for segment in path:
@@ -60,7 +67,7 @@ class StatusTree:
             if not isinstance(child, dict):
                 child = node[segment] = {}
             node = child
-        merge(node, message.data)
+        merge(node, message.data, owned)
         _prune(self.root, path)
         key = (message.source, message.topic)
         self.seqs[key] = max(message.seq, self.seqs.get(key, 0))
@@ -99,3 +106,27 @@ def _masked(root: dict[str, Any], mask: str) -> dict[str, Any]:
         target = target.setdefault(segment, {})
     target[path[-1]] = copy.deepcopy(node)
     return out
+
+
+def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
+    """``{"tree": {...}, "seqs": [{"source", "topic", "seq"}, ...]}`` for the REST API."""
+    return {"tree": snapshot.tree,
+            "seqs": [{"source": s, "topic": t, "seq": n}
+                     for (s, t), n in sorted(snapshot.seqs.items())]}
+
+
+def snapshot_from_json(body: Any) -> Snapshot:
+    """Inverse of :func:`snapshot_to_json`; ValueError when the shape is wrong."""
+    if not isinstance(body, dict) or not isinstance(body.get("tree"), dict) \
+            or not isinstance(body.get("seqs"), list):
+        raise ValueError("a snapshot is an object with 'tree' (object) and 'seqs' (list)")
+    seqs: dict[tuple[str, str], int] = {}
+    for entry in body["seqs"]:
+        if not isinstance(entry, dict):
+            raise ValueError("each seqs entry must be an object")
+        source, topic, seq = entry.get("source"), entry.get("topic"), entry.get("seq")
+        if not isinstance(source, str) or not isinstance(topic, str) \
+                or isinstance(seq, bool) or not isinstance(seq, int):
+            raise ValueError("each seqs entry needs source, topic (strings) and seq (integer)")
+        seqs[(source, topic)] = seq
+    return Snapshot(body["tree"], seqs)

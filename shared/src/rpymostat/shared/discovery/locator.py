@@ -1,0 +1,139 @@
+"""Where the engine is: from ``RPYMOSTAT_ENGINE_URL`` or, without one, from mDNS browsing.
+
+The locator tells its owner about every change (found, moved, lost), and says in ``status()``
+whether and where it found the engine, or why not (for ``GET /v1/status``).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import treq
+from twisted.application.service import Service
+from twisted.internet import task
+from twisted.logger import Logger
+
+from .browse import Browser, choose
+
+_log = Logger(namespace="rpymostat.discovery")
+POLL_INTERVAL = 5.0
+HTTP_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class EngineLocation:
+    """The engine's API URL and bus endpoints (ZeroMQ ``tcp://host:port``)."""
+
+    url: str
+    bus_pub: str | None
+    bus_sub: str | None
+    name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``/v1/status``."""
+        return {"url": self.url, "bus_pub": self.bus_pub, "bus_sub": self.bus_sub,
+                "name": self.name}
+
+
+def location_from_status(url: str, body: Any) -> EngineLocation:
+    """The engine's ``/v1/status`` body gives the bus ports; the URL gives the host."""
+    bus = body.get("bus") if isinstance(body, dict) else None
+    host = urlsplit(url).hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+
+    def endpoint(key: str) -> str | None:
+        port = bus.get(key) if isinstance(bus, dict) else None
+        return f"tcp://{host}:{port}" if isinstance(port, int) and port > 0 else None
+
+    return EngineLocation(url.rstrip("/"), endpoint("pub_port"), endpoint("sub_port"),
+                          body.get("name") if isinstance(body, dict) else None)
+
+
+class EngineLocator(Service):
+    """Finds the engine and follows it; ``on_change(location or None)``."""
+
+    def __init__(self, reactor: Any, on_change: Callable[[EngineLocation | None], Any], *,
+                 url: str | None = None, wanted: str | None = None, http: Any = treq,
+                 browser: Callable[..., Browser] = Browser) -> None:
+        self._reactor = reactor
+        self._on_change = on_change
+        self._url = url
+        self._wanted = wanted
+        self._http = http
+        self._browser = browser(reactor, self._browsed) if url is None else None
+        self._poll = task.LoopingCall(self._poll_url)
+        self._poll.clock = reactor
+        self.current: EngineLocation | None = None
+        self.state = "searching"
+        self.message = "starting"
+        self.changes = 0
+
+    def startService(self) -> None:
+        """Browse, or poll the configured URL until it answers."""
+        super().startService()
+        if self._browser is not None:
+            self.message = "looking for an engine on the LAN (mDNS)"
+            self._browser.start().addErrback(self._browse_failed)
+        else:
+            self._poll.start(POLL_INTERVAL, now=True)
+
+    def stopService(self) -> Any:
+        """Stop browsing / polling."""
+        super().stopService()
+        if self._poll.running:
+            self._poll.stop()
+        if self._browser is not None:
+            return self._browser.stop()
+        return None
+
+    def _browse_failed(self, failure: Any) -> None:
+        self.state = "error"
+        self.message = f"mDNS browsing failed: {failure.getErrorMessage()}"
+        _log.error("{message}; set RPYMOSTAT_ENGINE_URL", message=self.message)
+
+    def _browsed(self) -> None:
+        assert self._browser is not None
+        state, engine, message = choose(self._browser.engines(), self._wanted)
+        location = None
+        if engine is not None and engine.url is not None:
+            location = EngineLocation(engine.url, engine.bus_endpoint("bus_pub"),
+                                      engine.bus_endpoint("bus_sub"), engine.name)
+        if state == "searching" and self.current is not None:
+            state, message = "lost", f"engine {self.current.name!r} went away; {message}"
+        self.state, self.message = state, message
+        self._set(location)
+
+    def _poll_url(self) -> Any:
+        assert self._url is not None
+        d = self._http.get(self._url.rstrip("/") + "/v1/status", timeout=HTTP_TIMEOUT)
+        d.addCallback(lambda response: response.json())
+        d.addCallback(self._status_answered)
+        d.addErrback(self._status_failed)
+        return d
+
+    def _status_answered(self, body: Any) -> None:
+        assert self._url is not None
+        self.state, self.message = "found", f"engine at {self._url}"
+        self._set(location_from_status(self._url, body))
+
+    def _status_failed(self, failure: Any) -> None:
+        self.state = "lost" if self.current is not None else "searching"
+        self.message = f"engine at {self._url} does not answer: {failure.getErrorMessage()}"
+
+    def _set(self, location: EngineLocation | None) -> None:
+        if location == self.current:
+            return
+        self.current = location
+        self.changes += 1
+        if location is None:
+            _log.warn("engine not available: {message}", message=self.message)
+        else:
+            _log.info("engine at {url} (bus {pub})", url=location.url, pub=location.bus_pub)
+        self._on_change(location)
+
+    def status(self) -> dict[str, Any]:
+        """Whether and where the engine was found."""
+        return {"mode": "url" if self._url else "mdns", "state": self.state,
+                "message": self.message,
+                "engine": self.current.to_json() if self.current else None}

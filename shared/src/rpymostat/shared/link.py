@@ -1,0 +1,84 @@
+"""An agent's (or the web UI's) link to the engine: find it, publish on its bus, forward logs,
+and say in ``status()`` whether and where the engine was found."""
+
+import socket
+from typing import Any
+
+from twisted.application.service import MultiService
+from twisted.internet import task
+from twisted.logger import Logger
+
+from .bus.logs import BusLogObserver, BusLogService
+from .bus.publisher import BusPublisher, source_id
+from .bus.sockets import make_factory
+from .bus.topics import escape_segment
+from .busconfig import BusConfig, LocatorConfig
+from .discovery.locator import EngineLocation, EngineLocator
+
+_log = Logger(namespace="rpymostat.link")
+ANNOUNCE_INTERVAL = 30.0
+
+
+class EngineLink(MultiService):
+    """Locator + bus publisher for the daemon ``role`` (``sensor-agent``...).
+
+    The daemon announces itself on ``agent.<role>.<host>`` when it finds the engine and every
+    ``ANNOUNCE_INTERVAL`` seconds; its own modules publish through :attr:`publisher`.
+    """
+
+    def __init__(self, reactor: Any, role: str, bus: BusConfig, locator: LocatorConfig, *,
+                 host: str | None = None, locator_factory: Any = EngineLocator) -> None:
+        super().__init__()
+        self._reactor = reactor
+        self.role = role
+        self.host = host or socket.gethostname()
+        self._factory = make_factory(reactor)
+        self.publisher = BusPublisher(self._factory, source_id(role, self.host), hwm=bus.hwm)
+        self.locator: EngineLocator = locator_factory(
+            reactor, self._engine_changed, url=locator.engine_url, wanted=locator.engine_name)
+        self.locator.setServiceParent(self)
+        BusLogService(BusLogObserver(self.publisher.publish, role, bus.log_level,
+                                     reactor.callFromThread)).setServiceParent(self)
+        self._announce = task.LoopingCall(self.announce)
+        self._announce.clock = reactor
+
+    @property
+    def topic(self) -> str:
+        """``agent.<role>.<host>``."""
+        return f"agent.{escape_segment(self.role)}.{escape_segment(self.host)}"
+
+    def startService(self) -> None:
+        """Start looking for the engine."""
+        super().startService()
+        self._announce.start(ANNOUNCE_INTERVAL, now=False)
+
+    def stopService(self) -> Any:
+        """Stop; close the bus sockets."""
+        if self._announce.running:
+            self._announce.stop()
+        d = super().stopService()
+
+        def close(result: Any) -> Any:
+            self.publisher.disconnect()
+            self._factory.shutdown()
+            return result
+
+        return d.addBoth(close)
+
+    def _engine_changed(self, location: EngineLocation | None) -> None:
+        if location is None or location.bus_pub is None:
+            self.publisher.disconnect()  # updates wait (bounded) until it is back
+            return
+        self.publisher.connect(location.bus_pub)
+        self.announce()
+
+    def announce(self) -> None:
+        """Publish this daemon's presence and where it found the engine."""
+        engine = self.locator.current
+        self.publisher.publish(self.topic, {
+            "role": self.role, "host": self.host, "up": True,
+            "engine": engine.url if engine else None})
+
+    def status(self) -> dict[str, Any]:
+        """For ``GET /v1/status``: the engine (found? where?) and the bus publisher."""
+        return {"engine": self.locator.status(), "bus": self.publisher.status()}
