@@ -102,7 +102,10 @@ def engine_env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
     """The environment of an engine on ``port`` with ``data_dir``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RPYMOSTAT_")}
     env.update({"RPYMOSTAT_ENGINE_LISTEN": f"tcp:{port}:interface=127.0.0.1",
-                "RPYMOSTAT_DATA_DIR": str(data_dir), "RPYMOSTAT_TOKEN": TOKEN})
+                "RPYMOSTAT_DATA_DIR": str(data_dir), "RPYMOSTAT_TOKEN": TOKEN,
+                "RPYMOSTAT_BUS_PUB_LISTEN": "tcp://127.0.0.1:0",
+                "RPYMOSTAT_BUS_SUB_LISTEN": "tcp://127.0.0.1:0",
+                "RPYMOSTAT_ADVERTISE": "off"})
     env.update(extra)
     return env
 

@@ -1,5 +1,6 @@
 """``make run``'s supervisor: every daemon comes up, answers, and all stop on Ctrl-C."""
 
+import json
 import os
 import random
 import signal
@@ -9,7 +10,8 @@ import sys
 import time
 import urllib.request
 
-DEFAULT_PORTS = (8088, 8089, 8090, 8080)
+HTTP_PORTS = (8088, 8089, 8090, 8080)
+DEFAULT_PORTS = (*HTTP_PORTS, 8091, 8092)  # + the bus
 
 
 def _free_offset() -> int:
@@ -54,12 +56,21 @@ def test_suite_starts_everything_and_stops_on_ctrl_c(tmp_path) -> None:
                 break
         output = "".join(lines)
         assert "Press Ctrl-C" in output, output
-        for port in DEFAULT_PORTS:
+        for port in HTTP_PORTS:
             assert f"http://127.0.0.1:{port + offset}/" in output, output
             with urllib.request.urlopen(f"http://127.0.0.1:{port + offset}/v1/status",
                                         timeout=5) as response:
                 assert response.status == 200, output
         assert (tmp_path / "token").exists()
+        agent = f"http://127.0.0.1:{8089 + offset}/v1/status"
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(agent, timeout=5) as response:
+                status = json.load(response)
+            if status["bus"]["connected"]:
+                break
+            time.sleep(0.1)
+        assert status["engine"]["state"] == "found", status
+        assert status["bus"]["connected"], status
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0

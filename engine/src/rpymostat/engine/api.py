@@ -74,6 +74,10 @@ def parse_sensor_changes(body: Any) -> SensorChanges:
                          clear_name="name" in body and name is None, zone=zone)
 
 
+def _sensor_topic(host_id: str, sensor_id: str) -> str:
+    return f"sensor.{escape_segment(host_id)}.{escape_segment(sensor_id)}"
+
+
 def _query_arg(request: Request, name: str) -> str | None:
     values = request.args.get(name.encode())
     return values[-1].decode("utf-8", "replace") if values else None
@@ -104,6 +108,7 @@ class EngineAPI:
         self._bus = bus
         self._extra_status = status
         self._sync_timeout = sync_timeout
+        self._published: dict[str, datetime] = {}
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the Klein routes."""
@@ -160,17 +165,22 @@ class EngineAPI:
         """Readings with their own timestamps; idempotent on (host, sensor, timestamp)."""
         readings = parse_batch(read_json(request), utcnow(self._clock))
         result = await self._call(self._store.add_readings(readings))
-        self._publish(sorted(readings, key=lambda r: r.timestamp))
+        self._publish(readings)
         return json_response(request, {"status": "ok", "ids": list(result.ids),
                                        "stored": result.stored,
                                        "duplicates": result.duplicates}, 201)
 
     def _publish(self, readings: list[Reading]) -> None:
-        """Every accepted reading goes on the bus as ``sensor.<host>.<sensor>``."""
-        for r in readings:
-            self._bus.publish(
-                f"sensor.{escape_segment(r.host_id)}.{escape_segment(r.sensor_id)}",
-                {"id": r.key, "value": r.value, "timestamp": iso(r.timestamp), "type": r.type})
+        """Accepted readings go on the bus as ``sensor.<host>.<sensor>``, in time order, each
+        one not older than the last published for its sensor: the bus carries current
+        state, so a late batch of old readings (an agent's backlog) does not move it back."""
+        for r in sorted(readings, key=lambda r: r.timestamp):
+            last = self._published.get(r.key)
+            if last is not None and r.timestamp < last:
+                continue
+            self._published[r.key] = r.timestamp
+            self._bus.publish(_sensor_topic(r.host_id, r.sensor_id), {
+                "id": r.key, "value": r.value, "timestamp": iso(r.timestamp), "type": r.type})
 
     # -- bus -------------------------------------------------------------------------------
 
@@ -244,6 +254,10 @@ class EngineAPI:
         """Forget a sensor and its history (it reappears if it reports again)."""
         if not await self._call(self._store.delete_sensor(sensor_id)):
             raise NotFound(f"no such sensor: {sensor_id}")
+        self._published.pop(sensor_id, None)
+        host_id, _, local_id = sensor_id.partition(":")
+        self._bus.publish(_sensor_topic(host_id, local_id),  # None deletes: the node goes
+                          dict.fromkeys(("id", "value", "timestamp", "type")))
         return json_response(request, {"status": "ok", "deleted": sensor_id})
 
     @app.route("/v1/sensors/<string:sensor_id>/readings", methods=["GET"])

@@ -120,7 +120,8 @@ def parse_zmq_endpoint(value: str) -> str:
     if not v.startswith("tcp://"):
         raise ValueError("must be tcp://host:port (host may be *) or ipc:///path")
     host, sep, port = v[len("tcp://"):].rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    if not sep or not host or not (port.isascii() and port.isdigit()) \
+            or not 0 <= int(port) <= 65535:
         raise ValueError("must be tcp://host:port with a port from 0 to 65535")
     return v
 
@@ -130,7 +131,8 @@ def parse_int_range(low: int, high: int) -> Callable[[str], int]:
 
     def parse(value: str) -> int:
         v = value.strip()
-        if not v.lstrip("-").isdigit() or not low <= int(v) <= high:
+        digits = v.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or not low <= int(v) <= high:
             raise ValueError(f"must be an integer from {low} to {high}")
         return int(v)
 

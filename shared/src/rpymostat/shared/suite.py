@@ -32,6 +32,8 @@ class Member:
     label: str
 
 
+BUS_PUB_PORT = 8091
+BUS_SUB_PORT = 8092
 MEMBERS = (
     Member("rpymostat-engine", "RPYMOSTAT_ENGINE_LISTEN", 8088, "engine API"),
     Member("rpymostat-sensor-agent", "RPYMOSTAT_SENSOR_AGENT_LISTEN", 8089, "sensor agent"),
@@ -76,6 +78,12 @@ class Suite:
         env.setdefault("RPYMOSTAT_DATA_DIR", str(self.data_dir))
         for m in MEMBERS:
             env[m.listen_var] = f"tcp:{m.port + self.offset}:interface={self.host}"
+        bus_host = "*" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+        env["RPYMOSTAT_BUS_PUB_LISTEN"] = f"tcp://{bus_host}:{BUS_PUB_PORT + self.offset}"
+        env["RPYMOSTAT_BUS_SUB_LISTEN"] = f"tcp://{bus_host}:{BUS_SUB_PORT + self.offset}"
+        # The suite knows where its engine is; mDNS is for daemons on other machines.
+        env.setdefault("RPYMOSTAT_ENGINE_URL",
+                       f"http://{self._display_host()}:{MEMBERS[0].port + self.offset}")
         return env
 
     def start(self, timeout: float = 30.0) -> None:
@@ -134,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="interface to listen on (default: all)")
     parser.add_argument("--port-offset", type=int, default=0,
                         help="added to every default port (8088 engine, 8089 sensor agent,"
-                             " 8090 relay agent, 8080 web UI)")
+                             " 8090 relay agent, 8080 web UI, 8091/8092 bus)")
     args = parser.parse_args(argv)
     suite = Suite(args.data_dir.resolve(), args.host, args.port_offset)
     print("RPyMostat is starting:", flush=True)

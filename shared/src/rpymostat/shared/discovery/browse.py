@@ -19,7 +19,11 @@ RESOLVE_MS = 3000
 
 
 def choose(engines: list[Advert], wanted: str | None) -> tuple[str, Advert | None, str]:
-    """``(state, engine, message)`` from the engines seen and the wanted name (or id)."""
+    """``(state, engine, message)`` from the engines seen and the wanted name (or id).
+
+    An engine advertised without an address cannot be reached and is not a candidate.
+    """
+    engines = [e for e in engines if e.url is not None]
     if wanted:
         named = [e for e in engines if wanted in (e.name, e.instance_id)]
         if len(named) == 1:

@@ -50,6 +50,14 @@ def location_from_status(url: str, body: Any) -> EngineLocation:
                           body.get("name") if isinstance(body, dict) else None)
 
 
+def _status_json(response: Any) -> Any:
+    """The body of a 200 answer (a 503 still names the bus: the engine runs, its store is
+    down); anything else is a failure."""
+    if response.code not in (200, 503):
+        raise ConnectionError(f"GET /v1/status answered HTTP {response.code}")
+    return response.json()
+
+
 class EngineLocator(Service):
     """Finds the engine and follows it; ``on_change(location or None)``."""
 
@@ -107,7 +115,7 @@ class EngineLocator(Service):
     def _poll_url(self) -> Any:
         assert self._url is not None
         d = self._http.get(self._url.rstrip("/") + "/v1/status", timeout=HTTP_TIMEOUT)
-        d.addCallback(lambda response: response.json())
+        d.addCallback(_status_json)
         d.addCallback(self._status_answered)
         d.addErrback(self._status_failed)
         return d
