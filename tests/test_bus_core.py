@@ -74,7 +74,7 @@ def test_frame_round_trip() -> None:
     (b'a\0{"source":"s","seq":true,"ts":0,"data":{}}', "seq"),
     (b'a\0{"source":"s","seq":1,"ts":"now","data":{}}', "ts"),
     (b'a\0{"source":"s","seq":1,"ts":0,"data":[]}', "data"),
-    (b"a\0\xff", "utf-8"),
+    (b"a\0\xff", "UTF-8"),
 ])
 def test_bad_frames_are_refused(frame: bytes, fragment: str) -> None:
     """A malformed frame raises MessageError naming the problem."""

@@ -32,6 +32,7 @@ class Follower:
     duplicates: int = 0
     on_apply: Callable[[Message], Any] | None = None
     max_buffer: int = 100_000
+    owned: bool = False  # messages are this follower's own (decoded for it): no copying
     _buffer: list[Message] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -72,7 +73,7 @@ class Follower:
             self.syncing = True
             self._buffer = [message]
             return True
-        self.tree.apply(message)
+        self.tree.apply(message, self.owned)
         if self.on_apply is not None:
             self.on_apply(message)
         return False

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .message import Message
-from .topics import split_topic
+from .topics import valid_topic
 
 
 class Sequencer:
@@ -18,6 +18,6 @@ class Sequencer:
 
     def message(self, topic: str, data: dict[str, Any]) -> Message:
         """The next message of this source on ``topic``."""
-        split_topic(topic)
+        valid_topic(topic)
         seq = self._seqs[topic] = self._seqs.get(topic, 0) + 1
         return Message(topic, self.source, seq, self._now(), data)

@@ -45,7 +45,7 @@ class BusFollower:
         self._clock = clock
         self._fetch = fetch
         self.mask = validate_mask(mask)
-        self.follower = Follower(mask, on_apply=on_update, max_buffer=hwm)
+        self.follower = Follower(mask, on_apply=on_update, max_buffer=hwm, owned=True)
         self._on_sync = on_sync
         self._sync_timeout = sync_timeout
         self._first_retry = first_retry

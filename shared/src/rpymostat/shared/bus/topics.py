@@ -6,6 +6,7 @@ but not ``zone.household``; a mask ending in ``.`` (``sensor.``) matches everyth
 the empty mask matches every topic.
 """
 
+import functools
 import re
 
 SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_~:-]{0,191}")
@@ -18,9 +19,20 @@ class TopicError(ValueError):
 
 def split_topic(topic: str) -> list[str]:
     """The segments of a valid topic (raises TopicError)."""
+    return list(_segments(topic))
+
+
+def valid_topic(topic: str) -> tuple[str, ...]:
+    """The segments of a valid topic as a tuple (raises TopicError); memoised."""
+    return _segments(topic)
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments(topic: str) -> tuple[str, ...]:
+    # Memoised: a house has few topics and every message re-checks its own.
     if not topic or len(topic) > MAX_TOPIC:
         raise TopicError(f"topic must be 1-{MAX_TOPIC} characters")
-    parts = topic.split(".")
+    parts = tuple(topic.split("."))
     for part in parts:
         if not SEGMENT.fullmatch(part):
             raise TopicError(f"topic {topic!r} has an invalid segment {part!r}")

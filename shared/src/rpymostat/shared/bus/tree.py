@@ -7,29 +7,38 @@ which updates it contains.
 """
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .message import Message
-from .topics import matches, split_topic
+from .topics import matches, split_topic, valid_topic
 
 
-def merge(target: dict[str, Any], update: dict[str, Any], owned: bool = False) -> None:
-    """Deep-merge ``update`` into ``target`` in place (None deletes).
+def merge(target: dict[str, Any], update: dict[str, Any], owned: bool = False) -> bool:
+    """Deep-merge ``update`` into ``target`` in place (None deletes); True if it deleted.
 
     ``owned``: the caller hands ``update`` over (freshly decoded), so its values are stored
     without copying.
     """
+    deleted = False
     for key, value in update.items():
         if value is None:
             target.pop(key, None)
-        elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            merge(target[key], value, owned)
+            deleted = True
+        elif type(value) is dict and type(target.get(key)) is dict:
+            deleted = merge(target[key], value, owned) or deleted
+        elif owned or type(value) in _IMMUTABLE:
+            target[key] = value
         else:
-            target[key] = value if owned else copy.deepcopy(value)
+            target[key] = copy.deepcopy(value)
+    return deleted
 
 
-def _prune(node: dict[str, Any], path: list[str]) -> None:
+_IMMUTABLE = frozenset({str, int, float, bool})
+
+
+def _prune(node: dict[str, Any], path: Sequence[str]) -> None:
     """Drop empty objects left along ``path`` after deletions."""
     if not path:
         return
@@ -61,14 +70,14 @@ class StatusTree:
         ``owned``: nobody else holds ``message.data`` (see :func:`merge`).
         """
         node = self.root
-        path = split_topic(message.topic)
+        path = valid_topic(message.topic)
         for segment in path:
             child = node.get(segment)
             if not isinstance(child, dict):
                 child = node[segment] = {}
             node = child
-        merge(node, message.data, owned)
-        _prune(self.root, path)
+        if merge(node, message.data, owned) or not node:
+            _prune(self.root, path)
         key = (message.source, message.topic)
         self.seqs[key] = max(message.seq, self.seqs.get(key, 0))
 
