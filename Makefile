@@ -42,6 +42,7 @@ docs: venv
 bench: venv
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/bus.py
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis
