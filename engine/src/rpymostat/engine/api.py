@@ -26,6 +26,7 @@ from .ingest import ID_PATTERN, parse_batch, parse_timestamp, parse_update
 from .model import Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
 from .store import Store, StoreUnavailable
+from .store.base import latest_per_sensor
 
 SOURCE_URL = "https://github.com/jantman/RPyMostat"
 MAX_NAME = 64
@@ -171,10 +172,11 @@ class EngineAPI:
                                        "duplicates": result.duplicates}, 201)
 
     def _publish(self, readings: list[Reading]) -> None:
-        """Accepted readings go on the bus as ``sensor.<host>.<sensor>``, in time order, each
-        one not older than the last published for its sensor: the bus carries current
-        state, so a late batch of old readings (an agent's backlog) does not move it back."""
-        for r in sorted(readings, key=lambda r: r.timestamp):
+        """Accepted readings go on the bus as ``sensor.<host>.<sensor>``: the newest of each
+        sensor in the request, unless older than the last published for it. The bus carries
+        current state; an agent's backlog (a batch of history) is in the store, and must not
+        move the live value back."""
+        for r in latest_per_sensor(readings).values():
             last = self._published.get(r.key)
             if last is not None and r.timestamp < last:
                 continue
