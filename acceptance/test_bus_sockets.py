@@ -124,9 +124,9 @@ async def test_late_joiner_under_load_gets_everything_once(mask: str) -> None:
         await task.deferLater(reactor, 0.15, lambda: None)
         applied: dict[tuple[str, str], list[int]] = defaultdict(list)
         starts: list[dict[tuple[str, str], int]] = []
-        follower = bus.follower(
+        follower = bus.follower(  # room for everything sent while it syncs: no overflow
             mask, on_update=lambda m: applied[(m.source, m.topic)].append(m.seq),
-            on_sync=lambda s: starts.append(dict(s.seqs)))
+            on_sync=lambda s: starts.append(dict(s.seqs)), hwm=500_000)
         await until(lambda: follower.synced, what="sync under load")
         synced_at = sent
         await until(lambda: sent >= synced_at + 3000, timeout=30)
@@ -218,8 +218,9 @@ async def test_a_dead_subscriber_cannot_make_the_proxy_grow(bus: Bus) -> None:
         got.append(decode(dead.recv()))
         late = Follower("sensor.")
         late.load(StatusTree().snapshot())
-        gaps = [late.feed(m) for m in got]
-        assert not any(gaps[:-1]) and gaps[-1], "the dead subscriber's loss was not a gap"
+        # Drops may come in the middle (the queues free up as ZeroMQ's I/O thread moves data)
+        # and at the end (noticed at the next message): either way the loss is a gap.
+        assert any([late.feed(m) for m in got]), "the dead subscriber's loss was not a gap"
     finally:
         await bus.close()
 

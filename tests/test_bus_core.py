@@ -205,3 +205,13 @@ def test_memory_bus_subscribe_and_assert_published() -> None:
     assert bus.assert_published("zone.house.state", heating=True).source == "engine"
     with pytest.raises(AssertionError, match="topics seen"):
         bus.assert_published("zone.house.state", heating=False)
+
+
+def test_buffer_overflow_while_syncing_asks_for_a_new_snapshot() -> None:
+    """Past max_buffer waiting messages the follower asks to resync and counts an overflow,
+    not a gap (nothing was lost on the wire)."""
+    follower = Follower("sensor.", max_buffer=2)
+    seq = Sequencer("pi1")
+    needs = [follower.feed(seq.message("sensor.pi1.t1", {"n": i})) for i in range(3)]
+    assert needs == [False, False, True]
+    assert follower.overflows == 1 and follower.gaps == 0 and follower.syncing

@@ -21,8 +21,9 @@ from .tree import Snapshot, StatusTree
 class Follower:
     """Tracks the subtree under ``mask``; ``on_apply`` sees each update applied after a sync.
 
-    At most ``max_buffer`` messages wait while syncing; one more counts as a gap (the snapshot
-    being fetched may be too old to bridge them), so the caller fetches a new snapshot.
+    At most ``max_buffer`` messages wait while syncing; one more is an overflow (counted in
+    ``overflows``, not ``gaps``): the snapshot being fetched may be too old to bridge them, so
+    the caller fetches a new one.
     """
 
     mask: str = ""
@@ -30,6 +31,7 @@ class Follower:
     syncing: bool = True
     gaps: int = 0
     duplicates: int = 0
+    overflows: int = 0
     on_apply: Callable[[Message], Any] | None = None
     max_buffer: int = 100_000
     owned: bool = False  # messages are this follower's own (decoded for it): no copying
@@ -48,7 +50,7 @@ class Follower:
 
     def _hold(self, message: Message) -> bool:
         if len(self._buffer) >= self.max_buffer:
-            self.gaps += 1
+            self.overflows += 1
             self._buffer = [message]
             return True
         self._buffer.append(message)

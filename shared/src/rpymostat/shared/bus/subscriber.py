@@ -187,5 +187,6 @@ class BusFollower:
     def status(self) -> dict[str, Any]:
         """For ``/v1/status``."""
         return {"endpoint": self.endpoint, "mask": self.mask, "synced": self.synced,
-                "syncs": self.syncs, "gaps": self.follower.gaps, "invalid": self.invalid,
+                "syncs": self.syncs, "gaps": self.follower.gaps,
+                "overflows": self.follower.overflows, "invalid": self.invalid,
                 "engine_boot": self.boot}
