@@ -220,7 +220,7 @@ async def test_a_dead_subscriber_cannot_make_the_proxy_grow(bus: Bus) -> None:
         late.load(StatusTree().snapshot())
         # Drops may come in the middle (the queues free up as ZeroMQ's I/O thread moves data)
         # and at the end (noticed at the next message): either way the loss is a gap.
-        assert any([late.feed(m) for m in got]), "the dead subscriber's loss was not a gap"
+        assert any(late.feed(m) for m in got), "the dead subscriber's loss was not a gap"
     finally:
         await bus.close()
 
