@@ -215,3 +215,17 @@ def test_buffer_overflow_while_syncing_asks_for_a_new_snapshot() -> None:
     needs = [follower.feed(seq.message("sensor.pi1.t1", {"n": i})) for i in range(3)]
     assert needs == [False, False, True]
     assert follower.overflows == 1 and follower.gaps == 0 and follower.syncing
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), [1.0, float("-inf")],
+                                 {"deep": float("nan")}])
+def test_non_finite_numbers_are_refused_when_encoding(bad: object) -> None:
+    """NaN and infinities are not JSON: encoding refuses them (orjson would write null)."""
+    with pytest.raises(ValueError, match="JSON"):
+        Message("a.b", "s", 1, 0.0, {"v": bad}).encode()
+
+
+def test_none_values_still_encode() -> None:
+    """A null (a deletion) is fine when every number is finite."""
+    frame = Message("a.b", "s", 1, 0.0, {"v": None, "w": 1.5}).encode()
+    assert decode(frame).data == {"v": None, "w": 1.5}

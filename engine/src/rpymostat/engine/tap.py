@@ -6,7 +6,6 @@ from typing import Any
 
 from twisted.application import strports
 from twisted.application.service import MultiService, Service
-from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorFromThreads, IReactorTime
 from twisted.logger import Logger, LogLevel
 
@@ -16,10 +15,8 @@ from rpymostat.shared.bus.logs import BusLogObserver, BusLogService
 from rpymostat.shared.bus.proxy import ProxyEndpoints
 from rpymostat.shared.bus.publisher import source_id
 from rpymostat.shared.bus.service import BusHubService
-from rpymostat.shared.discovery.addresses import local_ipv4_addresses
-from rpymostat.shared.discovery.advertise import AdvertiseService
+from rpymostat.shared.discovery.advertise import AdvertiseService, when_listening
 from rpymostat.shared.discovery.records import ENGINE, Advert
-from rpymostat.shared.listening import listen_interface, listening_port
 from rpymostat.shared.options import EnvOptions
 from rpymostat.shared.web import make_site
 
@@ -106,14 +103,11 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
     listener = strports.service(config.listen, site)
     listener.setServiceParent(top)
     if config.bus.advertise:
-        def advert() -> Deferred[Advert]:
-            return listening_port(listener).addCallback(lambda port: Advert(
-                config.name, ENGINE, instance_id, port,
-                tuple(local_ipv4_addresses(listen_interface(config.listen))), __version__,
+        advertiser = AdvertiseService(reactor, when_listening(
+            listener, config.listen, lambda port, addresses: Advert(
+                config.name, ENGINE, instance_id, port, addresses, __version__,
                 {"api": "/v1", "apiver": "1", **_bus_txt(bus),
-                 "token_fp": token_fingerprint(token)}))
-
-        advertiser = AdvertiseService(reactor, advert)
+                 "token_fp": token_fingerprint(token)})))
         advertiser.setServiceParent(top)
     _log.info("engine API on {listen}, store {store}, bus in {pub} out {sub}",
               listen=config.listen, store=_redact(config.store_url), pub=config.bus_pub_listen,

@@ -12,7 +12,6 @@ from typing import Any
 from klein import Klein
 from twisted.application import strports
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred
 from twisted.logger import Logger, LogLevel
 from twisted.web.server import Request
 
@@ -24,12 +23,10 @@ from .busconfig import (
     bus_config,
     locator_config,
 )
-from .discovery.addresses import local_ipv4_addresses
-from .discovery.advertise import AdvertiseService
+from .discovery.advertise import AdvertiseService, when_listening
 from .discovery.records import Advert, default_instance_name
 from .envconfig import Setting, load, parse_endpoint, parse_log_level
 from .link import EngineLink
-from .listening import listen_interface, listening_port
 from .web import add_error_handlers, json_response, make_site
 
 
@@ -122,14 +119,10 @@ def build_node_service(title: str, role: str, version: str, config: DaemonConfig
     link.setServiceParent(top)
     if config.bus.advertise:
         instance_id = uuid.uuid4().hex
-
-        def advert() -> Deferred[Advert]:
-            return listening_port(listener).addCallback(lambda port: Advert(
-                default_instance_name(role), role, instance_id, port,
-                tuple(local_ipv4_addresses(listen_interface(config.listen))), version,
-                {"api": "/v1"}))
-
-        AdvertiseService(reactor, advert).setServiceParent(top)
+        AdvertiseService(reactor, when_listening(
+            listener, config.listen, lambda port, addresses: Advert(
+                default_instance_name(role), role, instance_id, port, addresses, version,
+                {"api": "/v1"}))).setServiceParent(top)
     Logger(namespace=title).info("{title} API on {listen}", title=title, listen=config.listen)
     return top
 

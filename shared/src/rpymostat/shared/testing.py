@@ -6,7 +6,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
 
-from .bus.hub import SYNC_PREFIX, log_record
+from .bus.hub import SYNC_PREFIX, log_record, select_logs
 from .bus.message import Message
 from .bus.sequencer import Sequencer
 from .bus.topics import SEGMENT, matches, validate_mask
@@ -64,9 +64,8 @@ class MemoryBus:
 
     def recent_logs(self, service: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """``log.*`` messages published so far, as ``BusHub.recent_logs`` gives them."""
-        records = [log_record(m) for m in self.published if m.topic.startswith("log.")
-                   and (service is None or matches(service, m.topic[len("log."):]))]
-        return records[-limit:]
+        return select_logs((log_record(m) for m in self.published
+                            if m.topic.startswith("log.")), service, limit)
 
     def assert_published(self, topic: str, **data: Any) -> Message:
         """The last message on ``topic`` whose data contains ``data``; AssertionError if none."""

@@ -9,7 +9,7 @@ reaches it, and everything before is in the snapshot (duplicates are dropped by 
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import zmq
@@ -34,6 +34,13 @@ def log_record(message: Message) -> dict[str, Any]:
     """A ``log.<service>`` message as ``GET /v1/logs`` shows it."""
     return {"service": message.topic[len("log."):], "source": message.source,
             "seq": message.seq, "ts": message.ts, **message.data}
+
+
+def select_logs(records: Iterable[dict[str, Any]], service: str | None,
+                limit: int) -> list[dict[str, Any]]:
+    """The last ``limit`` records, only those of ``service`` (a mask) when given."""
+    chosen = [r for r in records if service is None or matches(service, r["service"])]
+    return chosen[-limit:]
 
 
 class BusHub:
@@ -139,9 +146,9 @@ class BusHub:
             return
         self.received += 1
         topic = message.topic
-        if topic.startswith("bus."):
-            waiting = self._markers.get(topic[len(SYNC_PREFIX):])
-            if waiting is not None and topic.startswith(SYNC_PREFIX):
+        if topic.startswith("bus."):  # control traffic (markers, heartbeats): not in the tree
+            waiting = self._markers.get(topic.removeprefix(SYNC_PREFIX))
+            if waiting is not None:
                 waiting.callback(None)
             return
         if topic.startswith("log."):
@@ -152,8 +159,7 @@ class BusHub:
 
     def recent_logs(self, service: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """The latest log records (oldest first), optionally of one service."""
-        records = [r for r in self.logs if service is None or matches(service, r["service"])]
-        return records[-limit:]
+        return select_logs(self.logs, service, limit)
 
     def status(self) -> dict[str, Any]:
         """For ``/v1/status``."""

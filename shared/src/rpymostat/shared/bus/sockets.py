@@ -30,8 +30,12 @@ class _FastReader(_Bounded):
     more than the message. At most ``BATCH`` per reactor turn, then it yields and resumes."""
 
     BATCH = 2000
-    on_frame: Callable[[bytes], Any]
     read_scheduled: Any
+
+    def __init__(self, factory: ZmqFactory, endpoint: str, on_frame: Callable[[bytes], Any],
+                 hwm: int = DEFAULT_HWM) -> None:
+        self.on_frame = on_frame
+        super().__init__(factory, ZmqEndpoint(ZmqEndpointType.connect, endpoint), hwm)
 
     def doRead(self) -> None:
         """IReadDescriptor: drain the socket (ZeroMQ's FD is edge-triggered)."""
@@ -56,11 +60,6 @@ class FrameSubscriber(_FastReader):
 
     socketType = zmq.SUB
 
-    def __init__(self, factory: ZmqFactory, endpoint: str, on_frame: Callable[[bytes], Any],
-                 hwm: int = DEFAULT_HWM) -> None:
-        self.on_frame = on_frame
-        super().__init__(factory, ZmqEndpoint(ZmqEndpointType.connect, endpoint), hwm)
-
     def subscribe(self, prefix: bytes) -> None:
         """Receive messages whose topic starts with ``prefix``."""
         self.socket.setsockopt(zmq.SUBSCRIBE, prefix)
@@ -70,17 +69,10 @@ class FrameSubscriber(_FastReader):
         self.socket.setsockopt(zmq.UNSUBSCRIBE, prefix)
 
 
-
 class FramePuller(_FastReader):
-    """PULL socket (binds): ``on_frame`` for each message; the proxy's capture stream."""
+    """PULL socket (connects): ``on_frame`` for each message; the proxy's capture stream."""
 
     socketType = zmq.PULL
-
-    def __init__(self, factory: ZmqFactory, endpoint: str, on_frame: Callable[[bytes], Any],
-                 hwm: int = DEFAULT_HWM) -> None:
-        self.on_frame = on_frame
-        super().__init__(factory, ZmqEndpoint(ZmqEndpointType.connect, endpoint), hwm)
-
 
 
 class GatedPublisher(_Bounded):

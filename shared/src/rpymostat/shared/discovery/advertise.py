@@ -16,6 +16,8 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from zeroconf import ServiceInfo, Zeroconf
 
+from ..listening import listen_interface, listening_port
+from .addresses import local_ipv4_addresses
 from .records import SERVICE_TYPE, Advert, instance_name
 
 _log = Logger(namespace="rpymostat.discovery")
@@ -28,6 +30,18 @@ def service_info(advert: Advert) -> ServiceInfo:
         server=f"rpymostat-{advert.instance_id[:12]}.local.",
         addresses=[socket.inet_aton(a) for a in advert.addresses],
     )
+
+
+def when_listening(listener: Any, listen: str, build: Callable[[int, tuple[str, ...]], Advert]
+                   ) -> Callable[[], Deferred[Advert]]:
+    """``advert`` for :class:`AdvertiseService`: ``build(port, addresses)`` once the
+    ``strports`` ``listener`` (started from endpoint string ``listen``) has its port."""
+
+    def advert() -> Deferred[Advert]:
+        addresses = tuple(local_ipv4_addresses(listen_interface(listen)))
+        return listening_port(listener).addCallback(build, addresses)  # type: ignore[no-any-return]
+
+    return advert
 
 
 def free_name(zc: Zeroconf, advert: Advert, timeout: float) -> Advert:
