@@ -7,7 +7,7 @@ import pytest_twisted
 from twisted.internet import defer, reactor
 
 from rpymostat.engine.store.sqlite_schema import MIGRATIONS, migrate, schema_version
-from rpymostat.engine.store.sqlite_thread import ConnectionThread
+from rpymostat.shared.sqlthread import ConnectionThread
 
 
 def _connect(path):

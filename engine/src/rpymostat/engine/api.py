@@ -19,10 +19,11 @@ from rpymostat.shared.bus.topics import TopicError, escape_segment, validate_mas
 from rpymostat.shared.bus.tree import snapshot_to_json
 from rpymostat.shared.clock import Clock, utcnow
 from rpymostat.shared.errors import NotFound, ServiceUnavailable, Unprocessable
+from rpymostat.shared.ids import ID_PATTERN
 from rpymostat.shared.web import add_error_handlers, json_response, read_json
 
 from . import __version__
-from .ingest import ID_PATTERN, parse_batch, parse_timestamp, parse_update
+from .ingest import parse_batch, parse_timestamp, parse_update
 from .model import Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
 from .store import Store, StoreUnavailable

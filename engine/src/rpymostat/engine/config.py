@@ -1,6 +1,5 @@
 """The engine's configuration: environment variables only, declared in one table."""
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from rpymostat.shared.busconfig import BUS_SETTINGS, BusConfig, bus_config
 from rpymostat.shared.discovery.records import default_instance_name, instance_name
 from rpymostat.shared.envconfig import (
     Setting,
+    default_data_dir,
     load,
     parse_choice,
     parse_endpoint,
@@ -19,14 +19,9 @@ from rpymostat.shared.envconfig import (
     parse_log_level,
     parse_nonempty,
     parse_positive_float,
+    parse_token,
     parse_zmq_endpoint,
 )
-
-
-def _default_data_dir() -> str:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
-                                                           "share")
-    return os.path.join(base, "rpymostat")
 
 
 def parse_store_url(value: str) -> str:
@@ -51,22 +46,15 @@ def parse_store_url(value: str) -> str:
     return v
 
 
-def _parse_token(value: str) -> str:
-    token = parse_nonempty(value)
-    if len(token) < 16:
-        raise ValueError("the site token must be at least 16 characters")
-    return token
-
-
 SETTINGS: tuple[Setting, ...] = (
     Setting("RPYMOSTAT_ENGINE_LISTEN", "tcp:8088", "endpoint", parse_endpoint,
             "Twisted endpoint string the REST API listens on"),
-    Setting("RPYMOSTAT_DATA_DIR", _default_data_dir(), "path", parse_nonempty,
+    Setting("RPYMOSTAT_DATA_DIR", default_data_dir(), "path", parse_nonempty,
             "directory for the SQLite store and the generated token"),
     Setting("RPYMOSTAT_STORE", None, "url", parse_store_url,
             "store: SQLite file path / sqlite:///path (default <data dir>/rpymostat.sqlite3)"
             " or mongodb://host:port/db"),
-    Setting("RPYMOSTAT_TOKEN", None, "secret", _parse_token,
+    Setting("RPYMOSTAT_TOKEN", None, "secret", parse_token,
             "site token for mutating calls; unset = generated once into <data dir>/token",
             secret=True),
     Setting("RPYMOSTAT_AUTH", "on", "on|off|strict",

@@ -6,17 +6,15 @@ rejected whole.
 """
 
 import math
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rpymostat.shared.errors import Unprocessable
+from rpymostat.shared.ids import ID_PATTERN, ID_RULE
 
 from .model import Reading
 
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,63}")
-ID_RULE = "1-64 characters from A-Z a-z 0-9 . _ ~ -, starting with a letter or digit"
 MIN_CELSIUS = -100.0
 MAX_CELSIUS = 200.0
 MAX_TYPE = 64

@@ -3,6 +3,11 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from rpymostat.shared.clock import iso
+
+__all__ = ["DEFAULT_ZONE", "EPOCH", "IngestResult", "Reading", "SensorChanges", "SensorRecord",
+           "StoredReading", "from_micros", "iso", "sensor_key", "to_micros"]
+
 
 def sensor_key(host_id: str, sensor_id: str) -> str:
     """The global sensor id: ``<host_id>:<sensor_id>``."""
@@ -18,11 +23,6 @@ def to_micros(ts: datetime) -> int:
 def from_micros(us: int) -> datetime:
     """Integer microseconds since the epoch → aware UTC datetime."""
     return datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
-
-
-def iso(ts: datetime) -> str:
-    """UTC ISO 8601 with a ``Z``, as every API response writes times."""
-    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

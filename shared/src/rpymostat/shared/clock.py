@@ -21,3 +21,8 @@ class Clock(Protocol):
 def utcnow(clock: Clock) -> datetime:
     """The clock's now as an aware UTC datetime."""
     return datetime.fromtimestamp(clock.seconds(), UTC)
+
+
+def iso(ts: datetime) -> str:
+    """UTC ISO 8601 with a ``Z``, as every API writes times."""
+    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -7,6 +7,7 @@ after start-up: the parsed values are passed into constructors.
 """
 
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -153,3 +154,18 @@ def describe(settings: Iterable[Setting]) -> str:
         f"{s.description}"
         for s in settings
     )
+
+
+def parse_token(value: str) -> str:
+    """The site token: at least 16 characters."""
+    token = parse_nonempty(value)
+    if len(token) < 16:
+        raise ValueError("the site token must be at least 16 characters")
+    return token
+
+
+def default_data_dir() -> str:
+    """``$XDG_DATA_HOME/rpymostat`` (``~/.local/share/rpymostat``)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                           "share")
+    return os.path.join(base, "rpymostat")

@@ -60,6 +60,19 @@ def load_daemon_config(settings: tuple[Setting, ...], environ: dict[str, str]) -
                         bus=bus_config(values), locator=locator_config(values))
 
 
+def root_page(request: Request, title: str, version: str,
+              links: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """A small HTML page naming a daemon and linking its status, API document and ``links``."""
+    request.setHeader(b"content-type", b"text/html; charset=utf-8")
+    items = "".join(f"<li><a href=\"{html.escape(href)}\">{html.escape(text)}</a></li>"
+                    for href, text in (("/v1/status", "Status"), *links,
+                                       ("/v1/openapi.json", "API document")))
+    name = html.escape(title)
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{name}"
+            f"</title></head><body><h1>{name}</h1><p>Version {html.escape(version)}</p>"
+            f"<ul>{items}</ul></body></html>").encode()
+
+
 @dataclass
 class InfoAPI:
     """Klein app for the informational routes of a daemon named ``title``."""
@@ -72,12 +85,7 @@ class InfoAPI:
     @app.route("/", methods=["GET"])
     def root(self, request: Request) -> bytes:
         """A small HTML page naming the daemon and linking its API."""
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        title = html.escape(self.title)
-        return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}"
-                f"</title></head><body><h1>{title}</h1><p>Version {html.escape(self.version)}"
-                "</p><ul><li><a href=\"/v1/status\">Status</a></li><li><a href=\"/v1/openapi"
-                ".json\">API document</a></li></ul></body></html>").encode()
+        return root_page(request, self.title, self.version)
 
     @app.route("/v1/status", methods=["GET"])
     def get_status(self, request: Request) -> bytes:
@@ -108,13 +116,19 @@ def info_openapi(title: str, version: str) -> dict[str, Any]:
 
 
 def build_node_service(title: str, role: str, version: str, config: DaemonConfig,
-                       reactor: Any) -> MultiService:
-    """A daemon with the informational API, the engine link and (unless off) its advert."""
+                       reactor: Any, *, link: EngineLink | None = None,
+                       resource: Any = None) -> MultiService:
+    """A daemon's API, its engine link and (unless off) its advert.
+
+    ``link`` and ``resource`` are the daemon's own when it has more than the informational
+    routes; without them it gets a new link and the informational API.
+    """
     top = MultiService()
-    link = EngineLink(reactor, role, config.bus, config.locator)
-    api = InfoAPI(title, version, status=link.status)
-    site = make_site(api.app.resource())  # type: ignore[arg-type]
-    listener = strports.service(config.listen, site)
+    if link is None:
+        link = EngineLink(reactor, role, config.bus, config.locator)
+    if resource is None:
+        resource = InfoAPI(title, version, status=link.status).app.resource()
+    listener = strports.service(config.listen, make_site(resource))
     listener.setServiceParent(top)
     link.setServiceParent(top)
     if config.bus.advertise:

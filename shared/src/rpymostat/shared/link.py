@@ -2,6 +2,7 @@
 and say in ``status()`` whether and where the engine was found."""
 
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from twisted.application.service import MultiService
@@ -14,6 +15,7 @@ from .bus.sockets import make_factory
 from .bus.topics import escape_segment
 from .busconfig import BusConfig, LocatorConfig
 from .discovery.locator import EngineLocation, EngineLocator
+from .http import http_client
 
 _log = Logger(namespace="rpymostat.link")
 ANNOUNCE_INTERVAL = 30.0
@@ -22,8 +24,9 @@ ANNOUNCE_INTERVAL = 30.0
 class EngineLink(MultiService):
     """Locator + bus publisher for the daemon ``role`` (``sensor-agent``...).
 
-    The daemon announces itself on ``agent.<role>.<host>`` when it finds the engine and every
-    ``ANNOUNCE_INTERVAL`` seconds; its own modules publish through :attr:`publisher`.
+    The daemon announces itself on ``agent.<host>.<role>`` when it finds the engine and every
+    ``ANNOUNCE_INTERVAL`` seconds, with what ``details()`` adds; its own modules publish through
+    :attr:`publisher` and learn of engine changes through :meth:`on_engine`.
     """
 
     def __init__(self, reactor: Any, role: str, bus: BusConfig, locator: LocatorConfig, *,
@@ -35,17 +38,30 @@ class EngineLink(MultiService):
         self._factory = make_factory(reactor)
         self.publisher = BusPublisher(self._factory, source_id(role, self.host), hwm=bus.hwm)
         self.locator: EngineLocator = locator_factory(
-            reactor, self._engine_changed, url=locator.engine_url, wanted=locator.engine_name)
+            reactor, self._engine_changed, url=locator.engine_url, wanted=locator.engine_name,
+            http=http_client(reactor))
         self.locator.setServiceParent(self)
         BusLogService(BusLogObserver(self.publisher.publish, role, bus.log_level,
                                      reactor.callFromThread)).setServiceParent(self)
         self._announce = task.LoopingCall(self.announce)
         self._announce.clock = reactor
+        self._listeners: list[Callable[[EngineLocation | None], Any]] = []
+        self.details: Callable[[], dict[str, Any]] = dict
+
+    def on_engine(self, listener: Callable[[EngineLocation | None], Any]) -> None:
+        """Call ``listener(location or None)`` whenever the engine is found, moves, is lost or
+        answers again."""
+        self._listeners.append(listener)
+
+    @property
+    def engine(self) -> EngineLocation | None:
+        """Where the engine is, if known."""
+        return self.locator.current
 
     @property
     def topic(self) -> str:
-        """``agent.<role>.<host>``."""
-        return f"agent.{escape_segment(self.role)}.{escape_segment(self.host)}"
+        """``agent.<host>.<role>``."""
+        return f"agent.{escape_segment(self.host)}.{escape_segment(self.role)}"
 
     def startService(self) -> None:
         """Start looking for the engine."""
@@ -68,16 +84,18 @@ class EngineLink(MultiService):
     def _engine_changed(self, location: EngineLocation | None) -> None:
         if location is None or location.bus_pub is None:
             self.publisher.disconnect()  # updates wait (bounded) until it is back
-            return
-        self.publisher.connect(location.bus_pub)
-        self.announce()
+        else:
+            self.publisher.connect(location.bus_pub)
+            self.announce()
+        for listener in self._listeners:
+            listener(location)
 
     def announce(self) -> None:
         """Publish this daemon's presence and where it found the engine."""
         engine = self.locator.current
         self.publisher.publish(self.topic, {
             "role": self.role, "host": self.host, "up": True,
-            "engine": engine.url if engine else None})
+            "engine": engine.url if engine else None, **self.details()})
 
     def status(self) -> dict[str, Any]:
         """For ``GET /v1/status``: the engine (found? where?) and the bus publisher."""

@@ -13,6 +13,8 @@ from pathlib import Path
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorFromThreads
 
+from rpymostat.shared.sqlthread import ConnectionThread
+
 from ..model import (
     DEFAULT_ZONE,
     IngestResult,
@@ -25,7 +27,6 @@ from ..model import (
 )
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .sqlite_schema import migrate
-from .sqlite_thread import ConnectionThread
 
 _SENSOR_COLUMNS = ("id, host_id, sensor_id, type, alias, extra, name, zone, last_value, last_ts,"
                    " first_seen")

@@ -59,7 +59,11 @@ def _status_json(response: Any) -> Any:
 
 
 class EngineLocator(Service):
-    """Finds the engine and follows it; ``on_change(location or None)``."""
+    """Finds the engine and follows it; ``on_change(location or None)``.
+
+    ``on_change`` is also called with the same location when a polled engine answers again
+    after failing to (it was restarted at the same address).
+    """
 
     def __init__(self, reactor: Any, on_change: Callable[[EngineLocation | None], Any], *,
                  url: str | None = None, wanted: str | None = None, http: Any = treq,
@@ -122,8 +126,14 @@ class EngineLocator(Service):
 
     def _status_answered(self, body: Any) -> None:
         assert self._url is not None
+        was_down = self.state != "found"
         self.state, self.message = "found", f"engine at {self._url}"
-        self._set(location_from_status(self._url, body))
+        location = location_from_status(self._url, body)
+        if was_down and location == self.current:
+            _log.info("engine at {url} answers again", url=location.url)
+            self._on_change(location)  # back at the same place: owners resend, re-announce
+            return
+        self._set(location)
 
     def _status_failed(self, failure: Any) -> None:
         self.state = "lost" if self.current is not None else "searching"

@@ -1,0 +1,1 @@
+"""The sensor classes shipped with the agent (entry point group ``rpymostat.sensors``)."""
