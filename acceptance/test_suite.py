@@ -71,6 +71,13 @@ def test_suite_starts_everything_and_stops_on_ctrl_c(tmp_path) -> None:
             time.sleep(0.1)
         assert status["engine"]["state"] == "found", status
         assert status["bus"]["connected"], status
+        sensors: list = []
+        while time.monotonic() < deadline and not sensors:  # dummy readings (no 1-wire here)
+            with urllib.request.urlopen(f"http://127.0.0.1:{8088 + offset}/v1/sensors",
+                                        timeout=5) as response:
+                sensors = json.load(response)["sensors"]
+            time.sleep(0.1)
+        assert sensors and sensors[0]["type"] == "dummy", sensors
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0

@@ -21,8 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from benchlib import free_port, rss_kib, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -65,33 +66,6 @@ end
 """
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(port: int, proc: subprocess.Popen) -> None:
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("server did not come up")
-
-
-def _rss_kib(pid: int, field: str = "VmRSS") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
 def _wrk(port: int, script: str, seconds: int, workdir: Path) -> dict[str, float]:
     path = workdir / "load.lua"
     path.write_text(script + """
@@ -111,7 +85,7 @@ end
 
 def _start(argv: list[str], env: dict[str, str] | None, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait(port, proc)
+    wait_http(port, proc)
     return proc
 
 
@@ -127,12 +101,12 @@ def _count(db: Path, sql: str) -> int:
 
 def bare_floor(seconds: int, workdir: Path) -> dict[str, float]:
     """requests/s (and RSS) of the bare Klein endpoint under the update-route load."""
-    port = _free_port()
+    port = free_port()
     proc = _start([sys.executable, str(ROOT / "bench" / "bare_klein.py"), str(port)], None, port)
     try:
-        idle = _rss_kib(proc.pid)
+        idle = rss_kib(proc.pid)
         result = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir)
-        result.update(rss_idle_mib=idle / 1024, rss_peak_mib=_rss_kib(proc.pid, "VmHWM") / 1024)
+        result.update(rss_idle_mib=idle / 1024, rss_peak_mib=rss_kib(proc.pid, "VmHWM") / 1024)
         return result
     finally:
         _stop(proc)
@@ -140,7 +114,7 @@ def bare_floor(seconds: int, workdir: Path) -> dict[str, float]:
 
 def engine_run(seconds: int, workdir: Path) -> dict[str, object]:
     """Both ingest routes against one engine on SQLite; counts what reached the file."""
-    port = _free_port()
+    port = free_port()
     data = workdir / "engine"
     env = {**os.environ, "RPYMOSTAT_ENGINE_LISTEN": f"tcp:{port}:interface=127.0.0.1",
            "RPYMOSTAT_DATA_DIR": str(data), "RPYMOSTAT_TOKEN": TOKEN,
@@ -149,15 +123,15 @@ def engine_run(seconds: int, workdir: Path) -> dict[str, object]:
     db = data / "rpymostat.sqlite3"
     try:
         time.sleep(1)
-        idle = _rss_kib(proc.pid)
+        idle = rss_kib(proc.pid)
         update = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir)
         after_update = _count(db, "SELECT count(*) FROM readings")
         base_us = int((time.time() - 30 * 86400) * 1e6)
         batch_lua = (BATCH_LUA.replace("TOKEN", TOKEN).replace("BASE", str(base_us))
                      .replace("BATCH", str(BATCH)))
         batch = _wrk(port, batch_lua, seconds, workdir)
-        peak = _rss_kib(proc.pid, "VmHWM")
-        loaded = _rss_kib(proc.pid)
+        peak = rss_kib(proc.pid, "VmHWM")
+        loaded = rss_kib(proc.pid)
     finally:
         _stop(proc)
     batch_rows = _count(db, "SELECT count(*) FROM readings WHERE sensor LIKE 'bench:b%'")

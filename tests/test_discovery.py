@@ -322,6 +322,10 @@ def test_mdns_locator_reports_found_moved_and_lost() -> None:
     assert "went away" in h.locator.message
     assert h.locator.status()["engine"] is None
     assert h.locator.changes == 3
+    h.browser.show(Advert("agent", "sensor-agent", "s1", 8089, ("10.0.0.9",)))
+    assert h.locator.state == "lost" and "went away" in h.locator.message  # still lost
+    h.browser.show(_engine())
+    assert h.locator.state == "found" and h.seen[-1] == first
 
 
 def test_mdns_locator_is_quiet_when_nothing_changed() -> None:

@@ -120,10 +120,14 @@ class SensorAgent(MultiService):
         self.forwarder.kick()
 
     def stopService(self) -> Any:
-        """Stop rounds and retries, then close the queue."""
-        self.forwarder.stop()
+        """Stop the rounds, let sends under way finish (into the queue if they fail), then
+        close the queue."""
         d = super().stopService()
+        d.addBoth(lambda _: self.forwarder.stop())
         d.addBoth(lambda _: self.queue.close())
+        d.addBoth(lambda _: _log.info(
+            "sensor agent stopped after {rounds} rounds; {queue} readings wait in the queue",
+            rounds=self.rounds.rounds, queue=self.queue.length))
         return d
 
     def _taken(self, taken: list[Taken]) -> None:

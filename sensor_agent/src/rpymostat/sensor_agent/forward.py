@@ -45,6 +45,7 @@ class Forwarder:
         self._lock = DeferredLock()
         self._timer: IDelayedCall | None = None
         self._draining = False
+        self._stopped = False
         self.failures = 0
         self.sent = 0
         self.rejected = 0
@@ -70,14 +71,19 @@ class Forwarder:
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
         self._timer = None
-        if not self._draining and self._queue.length:
+        if not self._draining and self._queue.length and not self._stopped:
             ensureDeferred(self._drain())
 
-    def stop(self) -> None:
-        """Cancel the retry timer (the queue keeps what it holds)."""
+    def stop(self) -> Deferred[None]:
+        """Cancel the retry timer and wait for the sends under way: a reading that was taken
+        is either with the engine or in the queue when this fires."""
+        self._stopped = True
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
         self._timer = None
+        d = self._lock.acquire()
+        d.addCallback(lambda lock: lock.release())
+        return d
 
     # -- the work --------------------------------------------------------------------------
 
@@ -102,12 +108,12 @@ class Forwarder:
     async def _drain(self) -> None:
         self._draining = True
         try:
-            while self._queue.length:
+            while self._queue.length and not self._stopped:
                 url = self._engine_url()
                 if url is None:
                     return  # engine_changed kicks us when it is found
                 async with self._lock:
-                    rows = await self._queue.peek(self._batch_size)
+                    rows = [] if self._stopped else await self._queue.peek(self._batch_size)
                     if not rows:
                         return
                     outcome = await self._deliver(url, [item for _seq, item in rows])

@@ -1,14 +1,24 @@
-"""twistd plugin / console script ``rpymostat-sensor-agent``.
+"""twistd plugin / console script ``rpymostat-sensor-agent`` (RPyMostat-sensor's CLI)."""
 
-Placeholder until its issue lands: serves ``/``, ``/v1/status`` and ``/v1/openapi.json``.
-"""
+from typing import Any
 
-from rpymostat.shared.infoapi import placeholder_daemon
+from twisted.application.service import MultiService
 
-from . import __version__
+from rpymostat.shared import daemon
 
-Options, makeService, main = placeholder_daemon(  # noqa: N816 - twistd's name
-    "SENSOR_AGENT", "tcp:8089", "RPyMostat sensor agent",
-    "reads temperature sensors and sends their readings to the engine",
-    version=__version__, script="rpymostat-sensor-agent", role="sensor-agent",
-)
+from .agent import build_service
+from .config import Options
+
+__all__ = ["Options", "main", "makeService"]
+
+
+def makeService(options: Options) -> MultiService:  # noqa: N802 - twistd's name
+    """twistd entry point."""
+    from twisted.internet import reactor
+
+    return build_service(options.config, reactor)
+
+
+def main(argv: Any = None) -> None:
+    """Console script entry point."""
+    daemon.run("rpymostat-sensor-agent", Options, makeService, argv)  # type: ignore[arg-type]

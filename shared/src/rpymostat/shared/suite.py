@@ -42,6 +42,24 @@ MEMBERS = (
 )
 
 
+def onewire_present(w1: Path = Path("/sys/bus/w1/devices"),
+                    owfs: tuple[Path, ...] = (Path("/run/owfs"), Path("/mnt/1wire"))) -> bool:
+    """Whether this machine has 1-wire thermometers (kernel w1 devices or an OWFS mount)."""
+    thermometers = ("10-", "22-", "28-", "3b-", "42-")
+    try:
+        if any(p.name.startswith(thermometers) for p in w1.iterdir()):
+            return True
+    except OSError:
+        pass
+    for mount in owfs:
+        try:
+            if any(mount.iterdir()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _script(name: str) -> str:
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)
@@ -81,6 +99,8 @@ class Suite:
         bus_host = "*" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
         env["RPYMOSTAT_BUS_PUB_LISTEN"] = f"tcp://{bus_host}:{BUS_PUB_PORT + self.offset}"
         env["RPYMOSTAT_BUS_SUB_LISTEN"] = f"tcp://{bus_host}:{BUS_SUB_PORT + self.offset}"
+        if not env.get("RPYMOSTAT_SENSORS") and not onewire_present():
+            env["RPYMOSTAT_SENSORS"] = "dummy"  # no thermometer here: plausible demo values
         # The suite knows where its engine is; mDNS is for daemons on other machines.
         env.setdefault("RPYMOSTAT_ENGINE_URL",
                        f"http://{self._display_host()}:{MEMBERS[0].port + self.offset}")

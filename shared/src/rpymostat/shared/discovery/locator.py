@@ -113,6 +113,8 @@ class EngineLocator(Service):
                                       engine.bus_endpoint("bus_sub"), engine.name)
         if state == "searching" and self.current is not None:
             state, message = "lost", f"engine {self.current.name!r} went away; {message}"
+        elif state == "searching" and self.state == "lost":
+            state, message = "lost", self.message  # other adverts change nothing: still lost
         self.state, self.message = state, message
         self._set(location)
 
