@@ -42,7 +42,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _status(port: int) -> dict[str, Any]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=5) as r:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=5) as r:
         return json.loads(r.read())
 
 

@@ -116,7 +116,7 @@ def test_an_engine_found_again_is_tried_at_once() -> None:
 def test_back_off_is_capped_and_jittered() -> None:
     rig = Rig()
     jitter = iter([0.0, 1.0])
-    rig.forwarder._jitter = lambda: next(jitter)  # noqa: SLF001
+    rig.forwarder._jitter = lambda: next(jitter)
     rig.forwarder.failures = 40
     assert rig.forwarder.retry_delay() == 15.0
     assert rig.forwarder.retry_delay() == 30.0

@@ -267,7 +267,7 @@ def test_plugin_arguments_are_validated_by_name() -> None:
     plugins = installed_plugins()
     assert plugin_kwargs(plugins["dummy"], {"count": "3"}) == {"seed": 0, "count": 3,
                                                                 "base": 20.0}
-    with pytest.raises(ValueError, match="has no argument.*colour"):
+    with pytest.raises(ValueError, match=r"has no argument.*colour"):
         plugin_kwargs(plugins["dummy"], {"colour": "red"})
     with pytest.raises(ValueError, match="count='99'"):
         plugin_kwargs(plugins["dummy"], {"count": "99"})

@@ -83,7 +83,7 @@ class Forwarder:
         self._timer = None
         d = self._lock.acquire()
         d.addCallback(lambda lock: lock.release())
-        return d
+        return d  # type: ignore[return-value]  # fires with None (release's result)
 
     # -- the work --------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from .config import Options
 __all__ = ["Options", "main", "makeService"]
 
 
-def makeService(options: Options) -> MultiService:  # noqa: N802 - twistd's name
+def makeService(options: Options) -> MultiService:
     """twistd entry point."""
     from twisted.internet import reactor
 
