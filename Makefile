@@ -43,6 +43,7 @@ bench: venv
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/bus.py
+	$(BIN)/python bench/sensor_agent.py
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis
