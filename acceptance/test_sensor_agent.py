@@ -124,3 +124,9 @@ def test_list_sensor_classes_and_bad_class(tmp_path: Path) -> None:
     bad = subprocess.run([str(BIN / "rpymostat-sensor-agent"), "-c", "sim"],
                          capture_output=True, text=True, timeout=30, check=False)
     assert bad.returncode == 2 and "needs url=" in bad.stderr
+    shown = subprocess.run([str(BIN / "rpymostat-sensor-agent"), "--show-config"],
+                           capture_output=True, text=True, timeout=30, check=False,
+                           env={**os.environ, "RPYMOSTAT_SENSOR_INTERVAL": "15"})
+    assert shown.returncode == 0
+    assert any(line.split()[:1] == ["RPYMOSTAT_SENSOR_INTERVAL"] and "15" in line.split()
+               for line in shown.stdout.splitlines()), shown.stdout
