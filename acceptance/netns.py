@@ -8,13 +8,14 @@ import secrets
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .processes import BIN
+from .processes import BIN, wait_for
+
+__all__ = ["TwoHosts", "two_hosts_or_skip", "wait_for"]
 
 
 def _ip(*args: str) -> None:
@@ -114,12 +115,3 @@ def two_hosts_or_skip() -> TwoHosts:
         pytest.skip(f"cannot create network namespaces here: {e.stderr.decode().strip()}")
 
 
-def wait_for(predicate: Any, timeout: float, what: str) -> Any:
-    """Poll ``predicate()`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")

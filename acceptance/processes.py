@@ -114,3 +114,14 @@ def engine(data_dir: Path, log: Path, port: int | None = None, **extra: str) -> 
     """An engine console-script process (not started)."""
     port = port or free_port()
     return Daemon([str(BIN / "rpymostat-engine")], engine_env(data_dir, port, **extra), port, log)
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> Any:
+    """Poll ``predicate()`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")

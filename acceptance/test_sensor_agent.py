@@ -4,7 +4,7 @@ agent's start and killed for a while later still gets every reading exactly once
 import itertools
 import os
 import signal
-import time
+import subprocess
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from twisted.internet.task import Clock
 from rpymostat.sensor_agent.plugin import SensorContext
 from rpymostat.sensor_agent.sensors.dummy import DummySensors
 
-from .processes import BIN, TOKEN, Daemon, assert_clean_exit, free_port
+from .processes import BIN, TOKEN, Daemon, assert_clean_exit, free_port, wait_for
 
 INTERVAL = 0.25
 HOST = "accept-pi"
@@ -31,16 +31,6 @@ def agent_process(tmp_path: Path, engine_port: int, *extra: str) -> Daemon:
     argv = [str(BIN / "rpymostat-sensor-agent"), "-a", "127.0.0.1", "-p", str(engine_port),
             "-i", str(INTERVAL), "-c", f"dummy=seed={SEED}", *extra]
     return Daemon(argv, env, port, tmp_path / "agent.log")
-
-
-def wait_for(check: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stored(engine: Daemon) -> list[dict[str, Any]]:
@@ -98,10 +88,7 @@ def test_every_reading_arrives_once_in_order_across_engine_outages(tmp_path: Pat
 
 
 def test_dry_run_prints_and_sends_nothing(tmp_path: Path) -> None:
-    agent = agent_process(tmp_path, free_port(), "-d")
-    agent.proc = None
-    import subprocess
-
+    agent = agent_process(tmp_path, free_port(), "-d")  # the command line, not started
     proc = subprocess.Popen(agent.argv, env=agent.env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
@@ -114,8 +101,6 @@ def test_dry_run_prints_and_sends_nothing(tmp_path: Path) -> None:
 
 
 def test_list_sensor_classes_and_bad_class(tmp_path: Path) -> None:
-    import subprocess
-
     listed = subprocess.run([str(BIN / "rpymostat-sensor-agent"), "-l"], capture_output=True,
                             text=True, timeout=30, check=False)
     assert listed.returncode == 0

@@ -11,7 +11,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 
 from rpymostat.sensor_agent import hostid
-from rpymostat.sensor_agent.agent import print_readings, read_timeout
+from rpymostat.sensor_agent.agent import print_readings
 from rpymostat.sensor_agent.api import AgentAPI
 from rpymostat.sensor_agent.config import Options
 from rpymostat.sensor_agent.diskqueue import DiskQueue
@@ -85,8 +85,8 @@ async def _boom() -> list[SensorValue]:
 
 
 def test_read_timeout_stays_inside_the_interval() -> None:
-    assert read_timeout(60, 10) == 10
-    assert read_timeout(1, 10) == 0.8
+    assert parse([]).read_timeout == 10
+    assert parse(["-i", "1"]).read_timeout == 0.8
 
 
 def test_dry_run_prints_json_lines() -> None:

@@ -11,7 +11,7 @@ from rpymostat.shared.busconfig import BUS_SETTINGS, BusConfig, bus_config
 from rpymostat.shared.discovery.records import default_instance_name, instance_name
 from rpymostat.shared.envconfig import (
     Setting,
-    default_data_dir,
+    data_dir_setting,
     load,
     parse_choice,
     parse_endpoint,
@@ -19,8 +19,8 @@ from rpymostat.shared.envconfig import (
     parse_log_level,
     parse_nonempty,
     parse_positive_float,
-    parse_token,
     parse_zmq_endpoint,
+    token_setting,
 )
 
 
@@ -49,14 +49,11 @@ def parse_store_url(value: str) -> str:
 SETTINGS: tuple[Setting, ...] = (
     Setting("RPYMOSTAT_ENGINE_LISTEN", "tcp:8088", "endpoint", parse_endpoint,
             "Twisted endpoint string the REST API listens on"),
-    Setting("RPYMOSTAT_DATA_DIR", default_data_dir(), "path", parse_nonempty,
-            "directory for the SQLite store and the generated token"),
+    data_dir_setting("directory for the SQLite store and the generated token"),
     Setting("RPYMOSTAT_STORE", None, "url", parse_store_url,
             "store: SQLite file path / sqlite:///path (default <data dir>/rpymostat.sqlite3)"
             " or mongodb://host:port/db"),
-    Setting("RPYMOSTAT_TOKEN", None, "secret", parse_token,
-            "site token for mutating calls; unset = generated once into <data dir>/token",
-            secret=True),
+    token_setting("site token for mutating calls; unset = generated once into <data dir>/token"),
     Setting("RPYMOSTAT_AUTH", "on", "on|off|strict",
             parse_choice(*(m.value for m in AuthMode)),
             "on: token needed to change things; strict: to read too; off: no checks"),

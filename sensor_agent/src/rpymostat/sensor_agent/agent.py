@@ -50,19 +50,14 @@ class PoolService(Service):
         self.pool.stop()
 
 
-def read_timeout(interval: float, http_timeout: float) -> float:
-    """A round's time limit: within the interval, never more than the HTTP time-out."""
-    return max(0.05, min(interval * 0.8, http_timeout))
-
-
 def build_readers(config: AgentConfig, reactor: Any, pool: ThreadPool, http: Any
                   ) -> dict[str, SensorReader]:
     """One instance of each configured class."""
-    timeout = read_timeout(config.interval, config.http_timeout)
     context = SensorContext(
         reactor=reactor,
         blocking=lambda f: deferToThreadPool(reactor, pool, f),
-        get_json=lambda url, limit: get_json(url, limit, http), timeout=timeout)
+        get_json=lambda url, limit: get_json(url, limit, http),
+        timeout=config.read_timeout)
     plugins = installed_plugins()
     return {spec.name: plugins[spec.name](context, **plugin_kwargs(plugins[spec.name],
                                                                    spec.args))
@@ -99,8 +94,8 @@ class SensorAgent(MultiService):
         self.forwarder = Forwarder(reactor, self.queue, client,
                                    lambda: link.engine.url if link.engine else None,
                                    max_retry=max(5.0, min(60.0, config.interval)))
-        self.rounds = Rounds(reactor, readers, config.interval,
-                             read_timeout(config.interval, config.http_timeout), self._taken)
+        self.rounds = Rounds(reactor, readers, config.interval, config.read_timeout,
+                             self._taken)
         self.link = link
         link.on_engine(self.forwarder.engine_changed)
         link.details = self.bus_details
@@ -155,8 +150,7 @@ def build_service(config: AgentConfig, reactor: Any) -> MultiService:
     if config.dry_run:
         top = MultiService()
         pool.setServiceParent(top)
-        Rounds(reactor, readers, config.interval,
-               read_timeout(config.interval, config.http_timeout),
+        Rounds(reactor, readers, config.interval, config.read_timeout,
                print_readings).setServiceParent(top)
         return top
     host = config.host_id or derive_host_id(config.data_dir)

@@ -17,14 +17,13 @@ from twisted.python import usage
 
 from rpymostat.shared.envconfig import (
     Setting,
-    default_data_dir,
+    data_dir_setting,
     load,
     parse_int_range,
-    parse_nonempty,
     parse_positive_float,
-    parse_token,
+    token_setting,
 )
-from rpymostat.shared.ids import ID_RULE, is_valid_id
+from rpymostat.shared.ids import parse_id
 from rpymostat.shared.infoapi import DaemonConfig, daemon_settings, load_daemon_config
 from rpymostat.shared.options import EnvOptions
 
@@ -42,13 +41,6 @@ AUTO_CLASSES = ("w1", "owfs")
 DEFAULT_ENGINE_PORT = 8088
 
 
-def parse_host_id(value: str) -> str:
-    """An explicit host id (the engine's id rule)."""
-    if not is_valid_id(value):
-        raise ValueError(ID_RULE)
-    return value
-
-
 def parse_interval(value: str) -> float:
     """Seconds between rounds: 0.1 s .. 1 day."""
     seconds = parse_positive_float(value)
@@ -59,12 +51,11 @@ def parse_interval(value: str) -> float:
 
 SETTINGS: tuple[Setting, ...] = (
     *daemon_settings("SENSOR_AGENT", "tcp:8089"),
-    Setting("RPYMOSTAT_DATA_DIR", default_data_dir(), "path", parse_nonempty,
-            "directory for the reading queue and the host id (and the engine's token file)"),
-    Setting("RPYMOSTAT_TOKEN", None, "secret", parse_token,
-            "site token; unset = read from <data dir>/token (the engine's, on the same host)",
-            secret=True),
-    Setting("RPYMOSTAT_HOST_ID", None, "id", parse_host_id,
+    data_dir_setting("directory for the reading queue and the host id (and the engine's token"
+                     " file)"),
+    token_setting("site token; unset = read from <data dir>/token (the engine's, on the same"
+                  " host)"),
+    Setting("RPYMOSTAT_HOST_ID", None, "id", parse_id,
             "this host's id (default: Pi CPU serial, else from /etc/machine-id, else generated)"),
     Setting("RPYMOSTAT_SENSORS", "", "classes", parse_sensors_setting,
             "sensor classes, e.g. 'w1;dummy=count=2' (empty: w1 and owfs, where present)"),
@@ -95,6 +86,11 @@ class AgentConfig:
     def log_level(self) -> Any:
         """For the console runner."""
         return self.daemon.log_level
+
+    @property
+    def read_timeout(self) -> float:
+        """A round's time limit: within the interval, never more than the HTTP time-out."""
+        return max(0.05, min(self.interval * 0.8, self.http_timeout))
 
     def classes(self) -> tuple[ClassSpec, ...]:
         """The classes to run: as configured, else the auto-detected hardware classes."""
@@ -167,9 +163,7 @@ class Options(EnvOptions):
                 changes["interval"] = parse_interval(self["interval"])
             except ValueError as e:
                 raise usage.UsageError(f"--interval: {e}") from None
-        specs = list(config.sensors)
-        if self.specs:
-            specs = self.specs
+        specs = list(self.specs or config.sensors)
         if self["dummy"]:
             specs.append(ClassSpec("dummy"))
         changes["sensors"] = merge_specs(specs)

@@ -169,3 +169,13 @@ def default_data_dir() -> str:
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
                                                            "share")
     return os.path.join(base, "rpymostat")
+
+
+def data_dir_setting(description: str) -> Setting:
+    """``RPYMOSTAT_DATA_DIR``: each daemon says what it keeps there."""
+    return Setting("RPYMOSTAT_DATA_DIR", default_data_dir(), "path", parse_nonempty, description)
+
+
+def token_setting(description: str) -> Setting:
+    """``RPYMOSTAT_TOKEN`` (secret: ``--show-config`` hides it)."""
+    return Setting("RPYMOSTAT_TOKEN", None, "secret", parse_token, description, secret=True)

@@ -8,17 +8,12 @@ from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred, succeed
 
+from rpymostat.shared.envconfig import parse_int_range
+
 from ..plugin import PluginArg, SensorContext, SensorValue
 
 STEP = 0.0625
 SPAN = 2.0
-
-
-def _count(value: str) -> int:
-    number = int(value)
-    if not 1 <= number <= 64:
-        raise ValueError("must be 1..64")
-    return number
 
 
 class DummySensors:
@@ -28,7 +23,7 @@ class DummySensors:
     description: ClassVar[str] = "plausible values for demos, the same sequence for a seed"
     arguments: ClassVar[tuple[PluginArg, ...]] = (
         PluginArg("seed", "0", "random seed", int),
-        PluginArg("count", "1", "number of sensors (1..64)", _count),
+        PluginArg("count", "1", "number of sensors (1..64)", parse_int_range(1, 64)),
         PluginArg("base", "20.0", "°C the values wander around", float),
     )
 

@@ -8,15 +8,9 @@ from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred
 
-from rpymostat.shared.ids import ID_RULE, is_valid_id
+from rpymostat.shared.ids import parse_id
 
 from ..plugin import PluginArg, SensorContext, SensorError, SensorValue
-
-
-def _sensor_id(value: str) -> str:
-    if not is_valid_id(value):
-        raise ValueError(f"not a valid id ({ID_RULE})")
-    return value
 
 
 def _http_url(value: str) -> str:
@@ -46,7 +40,7 @@ class SimSensor:
     arguments: ClassVar[tuple[PluginArg, ...]] = (
         PluginArg("url", None, "JSON endpoint to GET", _http_url, required=True),
         PluginArg("field", "indoor_c", "dotted path of the °C value in the answer"),
-        PluginArg("id", "sim", "the sensor id to report", _sensor_id),
+        PluginArg("id", "sim", "the sensor id to report", parse_id),
     )
 
     def __init__(self, context: SensorContext, url: str, field: str = "indoor_c",
