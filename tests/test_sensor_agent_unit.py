@@ -10,13 +10,13 @@ from treq.testing import StubTreq
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 
-from rpymostat.sensor_agent import hostid
 from rpymostat.sensor_agent.agent import print_readings
 from rpymostat.sensor_agent.api import AgentAPI
 from rpymostat.sensor_agent.config import Options
 from rpymostat.sensor_agent.diskqueue import DiskQueue
 from rpymostat.sensor_agent.plugin import ClassSpec, SensorValue
 from rpymostat.sensor_agent.rounds import Rounds, Taken
+from rpymostat.shared import hostid
 
 from .helpers import result_of
 

@@ -14,7 +14,6 @@ from rpymostat.sensor_agent.plugin import (
     SensorContext,
     SensorError,
     SensorValue,
-    describe_plugins,
     installed_plugins,
     merge_specs,
     parse_class_spec,
@@ -25,6 +24,7 @@ from rpymostat.sensor_agent.sensors import owfs, w1
 from rpymostat.sensor_agent.sensors.dummy import DummySensors
 from rpymostat.sensor_agent.sensors.onewire import with_retry
 from rpymostat.sensor_agent.sensors.sim import SimSensor, pick
+from rpymostat.shared.pluginargs import describe_plugins
 
 from .helpers import result_of
 

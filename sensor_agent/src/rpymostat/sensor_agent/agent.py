@@ -14,6 +14,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
+from rpymostat.shared.hostid import host_id as derive_host_id
 from rpymostat.shared.http import http_client
 from rpymostat.shared.infoapi import build_node_service
 from rpymostat.shared.link import EngineLink
@@ -24,7 +25,6 @@ from .client import EngineClient, get_json
 from .config import AgentConfig
 from .diskqueue import DiskQueue
 from .forward import Forwarder
-from .hostid import host_id as derive_host_id
 from .plugin import SensorContext, SensorReader, installed_plugins, plugin_kwargs
 from .rounds import Rounds, Taken
 

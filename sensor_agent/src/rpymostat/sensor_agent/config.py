@@ -26,10 +26,10 @@ from rpymostat.shared.envconfig import (
 from rpymostat.shared.ids import parse_id
 from rpymostat.shared.infoapi import DaemonConfig, daemon_settings, load_daemon_config
 from rpymostat.shared.options import EnvOptions
+from rpymostat.shared.pluginargs import describe_plugins
 
 from .plugin import (
     ClassSpec,
-    describe_plugins,
     installed_plugins,
     merge_specs,
     parse_class_spec,

@@ -13,6 +13,9 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
+from rpymostat.shared import pluginargs
+from rpymostat.shared.pluginargs import PluginArg
+
 ENTRY_POINT_GROUP = "rpymostat.sensors"
 T = TypeVar("T")
 
@@ -30,17 +33,6 @@ class SensorValue:
     type: str
     alias: str | None = None
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class PluginArg:
-    """One argument a plugin accepts (``-c name=arg=value``), with its default and parser."""
-
-    name: str
-    default: str | None
-    help: str
-    parse: Callable[[str], Any] = str
-    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,41 +103,5 @@ def installed_plugins() -> dict[str, SensorPlugin]:
 
 
 def plugin_kwargs(plugin: SensorPlugin, args: Mapping[str, str]) -> dict[str, Any]:
-    """Parse ``args`` with the plugin's declared arguments (defaults filled in).
-
-    Raises ValueError naming the plugin and the argument when one is unknown or bad.
-    """
-    known = {a.name: a for a in plugin.arguments}
-    unknown = sorted(set(args) - set(known))
-    if unknown:
-        raise ValueError(f"sensor class {plugin.name!r} has no argument(s) {', '.join(unknown)}"
-                         f" (it takes: {', '.join(known) or 'none'})")
-    kwargs: dict[str, Any] = {}
-    for arg in plugin.arguments:
-        raw = args.get(arg.name, arg.default)
-        if raw is None and arg.required:
-            raise ValueError(f"sensor class {plugin.name!r} needs {arg.name}=... ({arg.help})")
-        if raw is None:
-            kwargs[arg.name] = None
-            continue
-        try:
-            kwargs[arg.name] = arg.parse(raw)
-        except ValueError as e:
-            raise ValueError(f"sensor class {plugin.name!r} argument {arg.name}={raw!r}: {e}"
-                             ) from None
-    return kwargs
-
-
-def describe_plugins(plugins: Mapping[str, SensorPlugin]) -> str:
-    """``--list-sensor-classes``: each plugin, what it does, its arguments and defaults."""
-    lines = []
-    for name in sorted(plugins):
-        plugin = plugins[name]
-        lines.append(f"{name}: {plugin.description}")
-        for arg in plugin.arguments:
-            default = ("(required)" if arg.required else "(optional)" if arg.default is None
-                       else f"(default {arg.default!r})")
-            lines.append(f"    {arg.name} {default}: {arg.help}")
-        if not plugin.arguments:
-            lines.append("    (no arguments)")
-    return "\n".join(lines)
+    """Parse ``args`` with the plugin's declared arguments (ValueError naming what is bad)."""
+    return pluginargs.plugin_kwargs(plugin, args, "sensor class")

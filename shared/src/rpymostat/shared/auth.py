@@ -7,7 +7,7 @@ Modes: ``on`` (default) — mutating calls need the token, reads are open on the
 
 import hashlib
 import hmac
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 
@@ -36,7 +36,7 @@ def token_fingerprint(token: str) -> str:
 class BearerAuth:
     """Checks requests against the site token according to the mode."""
 
-    token: str
+    token: str | Callable[[], str | None]  # a callable: an agent that learns it later
     mode: AuthMode = AuthMode.ON
     public_paths: Collection[bytes] = PUBLIC_PATHS
 
@@ -58,5 +58,8 @@ class BearerAuth:
         scheme, _, presented = header.decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
             raise Unauthorized("the Authorization header must be 'Bearer <site token>'")
-        if not hmac.compare_digest(presented.strip().encode(), self.token.encode()):
+        token = self.token() if callable(self.token) else self.token
+        if token is None:
+            raise Unauthorized("this daemon does not know the site token yet")
+        if not hmac.compare_digest(presented.strip().encode(), token.encode()):
             raise Unauthorized("the site token is not valid")

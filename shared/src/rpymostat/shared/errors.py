@@ -7,10 +7,12 @@ class APIError(Exception):
 
     code = 400
 
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None,
+                 details: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
+        self.details = details or {}  # extra fields of the JSON error body
 
 
 class BadRequest(APIError):

@@ -95,9 +95,10 @@ def json_response(request: Request, value: Any, code: int = 200) -> bytes:
     return encode_json(value)
 
 
-def error_body(request: Request, code: int, message: str) -> bytes:
-    """The one JSON error body every daemon answers with."""
-    return json_response(request, {"status": "error", "error": message}, code)
+def error_body(request: Request, code: int, message: str,
+               details: dict[str, Any] | None = None) -> bytes:
+    """The one JSON error body every daemon answers with (``details`` adds fields)."""
+    return json_response(request, {**(details or {}), "status": "error", "error": message}, code)
 
 
 def _api_error(_owner: object, request: Request, failure: Failure) -> bytes:
@@ -105,7 +106,7 @@ def _api_error(_owner: object, request: Request, failure: Failure) -> bytes:
     assert isinstance(error, APIError)
     for name, value in error.headers.items():
         request.setHeader(name, value)
-    return error_body(request, error.code, error.message)
+    return error_body(request, error.code, error.message, error.details)
 
 
 def _routing_error(_owner: object, request: Request, failure: Failure) -> bytes:

@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 from twisted.internet.defer import Deferred, succeed
 
 from rpymostat.shared.envconfig import parse_int_range
+from rpymostat.shared.pluginargs import PluginArg
 
-from ..plugin import PluginArg, SensorContext, SensorValue
+from ..plugin import SensorContext, SensorValue
 
 STEP = 0.0625
 SPAN = 2.0

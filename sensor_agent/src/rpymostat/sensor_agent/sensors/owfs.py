@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred
 
-from ..plugin import PluginArg, SensorContext, SensorError, SensorValue
+from rpymostat.shared.pluginargs import PluginArg
+
+from ..plugin import SensorContext, SensorError, SensorValue
 from .onewire import checked_celsius, list_devices, with_retry
 
 MOUNTS = ("/run/owfs", "/mnt/1wire")

@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 from twisted.internet.defer import Deferred
 
 from rpymostat.shared.ids import parse_id
+from rpymostat.shared.pluginargs import PluginArg
 
-from ..plugin import PluginArg, SensorContext, SensorError, SensorValue
+from ..plugin import SensorContext, SensorError, SensorValue
 
 
 def _http_url(value: str) -> str:

@@ -1,4 +1,4 @@
-"""The agent's host id: the same across restarts and reinstalls.
+"""An agent's host id: the same across restarts and reinstalls.
 
 A Raspberry Pi's CPU serial (it survives a new SD card); else a hash of ``/etc/machine-id``
 (never the raw id, which systemd asks to keep private); else an id generated once and kept in
