@@ -1,14 +1,24 @@
-"""twistd plugin / console script ``rpymostat-relay-agent``.
+"""twistd plugin / console script ``rpymostat-relay-agent``."""
 
-Placeholder until its issue lands: serves ``/``, ``/v1/status`` and ``/v1/openapi.json``.
-"""
+from typing import Any
 
-from rpymostat.shared.infoapi import placeholder_daemon
+from twisted.application.service import MultiService
 
-from . import __version__
+from rpymostat.shared import daemon
 
-Options, makeService, main = placeholder_daemon(  # noqa: N816 - twistd's name
-    "RELAY_AGENT", "tcp:8090", "RPyMostat relay agent",
-    "switches heating/cooling outputs on the engine's command, fail-safe",
-    version=__version__, script="rpymostat-relay-agent", role="relay-agent",
-)
+from .agent import build_service
+from .config import Options
+
+__all__ = ["Options", "main", "makeService"]
+
+
+def makeService(options: Options) -> MultiService:
+    """twistd entry point."""
+    from twisted.internet import reactor
+
+    return build_service(options.config, reactor)
+
+
+def main(argv: Any = None) -> None:
+    """Console script entry point."""
+    daemon.run("rpymostat-relay-agent", Options, makeService, argv)  # type: ignore[arg-type]

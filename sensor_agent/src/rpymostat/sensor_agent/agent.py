@@ -5,15 +5,15 @@ forwarder, the engine link (discovery + bus) and the API.
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from twisted.application.service import MultiService, Service
+from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
+from rpymostat.shared.agentkit import PoolService, TokenSource
 from rpymostat.shared.hostid import host_id as derive_host_id
 from rpymostat.shared.http import http_client
 from rpymostat.shared.infoapi import build_node_service
@@ -33,23 +33,6 @@ ROLE = "sensor-agent"
 QUEUE_FILE = "sensor-queue.sqlite3"
 
 
-class PoolService(Service):
-    """A small thread pool for blocking sensor reads (a stuck read holds one thread only)."""
-
-    def __init__(self, size: int = 2) -> None:
-        self.pool = ThreadPool(minthreads=0, maxthreads=size, name="sensor-reads")
-
-    def startService(self) -> None:
-        """Start the threads."""
-        super().startService()
-        self.pool.start()
-
-    def stopService(self) -> Any:
-        """Stop the threads (a read still running is abandoned)."""
-        super().stopService()
-        self.pool.stop()
-
-
 def build_readers(config: AgentConfig, reactor: Any, pool: ThreadPool, http: Any
                   ) -> dict[str, SensorReader]:
     """One instance of each configured class."""
@@ -62,23 +45,6 @@ def build_readers(config: AgentConfig, reactor: Any, pool: ThreadPool, http: Any
     return {spec.name: plugins[spec.name](context, **plugin_kwargs(plugins[spec.name],
                                                                    spec.args))
             for spec in config.classes()}
-
-
-class TokenSource:
-    """The site token: configured, else the engine's ``<data dir>/token`` once it exists."""
-
-    def __init__(self, configured: str | None, path: Path) -> None:
-        self._token = configured
-        self._path = path
-
-    def __call__(self) -> str | None:
-        """The token, reading the file (a few bytes, once) until it is found."""
-        if self._token is None:
-            try:
-                self._token = self._path.read_text().strip() or None
-            except OSError:
-                return None
-        return self._token
 
 
 class SensorAgent(MultiService):
@@ -144,7 +110,7 @@ class SensorAgent(MultiService):
 
 def build_service(config: AgentConfig, reactor: Any) -> MultiService:
     """The daemon (or, with ``dry_run``, just rounds that print)."""
-    pool = PoolService()
+    pool = PoolService(2, "sensor-reads")
     http = http_client(reactor)
     readers = build_readers(config, reactor, pool.pool, http)
     if config.dry_run:

@@ -25,7 +25,7 @@ from rpymostat.shared.envconfig import (
 )
 from rpymostat.shared.ids import parse_id
 from rpymostat.shared.infoapi import DaemonConfig, daemon_settings, load_daemon_config
-from rpymostat.shared.options import EnvOptions
+from rpymostat.shared.options import ENGINE_ADDRESS_OPTIONS, EnvOptions, with_engine_address
 from rpymostat.shared.pluginargs import describe_plugins
 
 from .plugin import (
@@ -38,7 +38,6 @@ from .plugin import (
 )
 
 AUTO_CLASSES = ("w1", "owfs")
-DEFAULT_ENGINE_PORT = 8088
 
 
 def parse_interval(value: str) -> float:
@@ -124,8 +123,7 @@ class Options(EnvOptions):
         ["list-sensor-classes", "l", "list the sensor classes and their arguments, then exit"],
     ]
     optParameters: ClassVar[list[list[Any]]] = [
-        ["engine-address", "a", None, "engine host name or IP (default: find it by mDNS)"],
-        ["engine-port", "p", None, f"engine port (default {DEFAULT_ENGINE_PORT})", int],
+        *ENGINE_ADDRESS_OPTIONS,
         ["interval", "i", None, "seconds between reading rounds (default 60)"],
     ]
 
@@ -167,15 +165,8 @@ class Options(EnvOptions):
         if self["dummy"]:
             specs.append(ClassSpec("dummy"))
         changes["sensors"] = merge_specs(specs)
-        if self["engine-address"]:
-            port = self["engine-port"] or DEFAULT_ENGINE_PORT
-            host = self["engine-address"]
-            host = f"[{host}]" if ":" in host and not host.startswith("[") else host
-            locator = dataclasses.replace(config.daemon.locator,
-                                          engine_url=f"http://{host}:{port}")
-            changes["daemon"] = dataclasses.replace(config.daemon, locator=locator)
-        elif self["engine-port"]:
-            raise usage.UsageError("--engine-port needs --engine-address")
+        changes["daemon"] = with_engine_address(config.daemon, self["engine-address"],
+                                                self["engine-port"])
         return dataclasses.replace(config, **changes)
 
 

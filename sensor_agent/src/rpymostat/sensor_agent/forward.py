@@ -19,6 +19,7 @@ from twisted.internet.defer import Deferred, DeferredLock, ensureDeferred
 from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
+from rpymostat.shared.backoff import backoff_delay
 from rpymostat.shared.clock import Clock, iso, utcnow
 
 from .client import EngineClient, Outcome
@@ -166,9 +167,7 @@ class Forwarder:
 
     def retry_delay(self) -> float:
         """Exponential in the failures in a row, capped, with jitter (50–100 %)."""
-        exponent = max(0, self.failures - 1)
-        base = min(self._max_retry, self._first_retry * 2.0 ** min(exponent, 30))
-        return base * (0.5 + 0.5 * self._jitter())
+        return backoff_delay(self.failures, self._first_retry, self._max_retry, self._jitter)
 
     def status(self) -> dict[str, Any]:
         """For ``GET /v1/status`` and the bus."""

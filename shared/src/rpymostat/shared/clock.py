@@ -26,3 +26,8 @@ def utcnow(clock: Clock) -> datetime:
 def iso(ts: datetime) -> str:
     """UTC ISO 8601 with a ``Z``, as every API writes times."""
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def iso_seconds(seconds: float | None) -> str | None:
+    """Epoch seconds as :func:`iso` (None stays None)."""
+    return None if seconds is None else iso(datetime.fromtimestamp(seconds, UTC))

@@ -29,6 +29,8 @@ from .envconfig import Setting, load, parse_endpoint, parse_log_level
 from .link import EngineLink
 from .web import add_error_handlers, json_response, make_site
 
+API_LISTENER = "api"  # the name of the listener service in build_node_service's tree
+
 
 @dataclass(frozen=True)
 class DaemonConfig:
@@ -129,6 +131,7 @@ def build_node_service(title: str, role: str, version: str, config: DaemonConfig
     if resource is None:
         resource = InfoAPI(title, version, status=link.status).app.resource()
     listener = strports.service(config.listen, make_site(resource))
+    listener.setName(API_LISTENER)
     listener.setServiceParent(top)
     link.setServiceParent(top)
     if config.bus.advertise:

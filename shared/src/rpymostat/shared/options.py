@@ -1,6 +1,7 @@
 """Command-line options shared by every daemon: settings come from the environment table;
 ``--show-config`` prints it; a bad value is a UsageError naming the variable."""
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -44,3 +45,23 @@ class EnvOptions(usage.Options):
     def log_level(self) -> LogLevel:
         """The configured log level (for the console runner)."""
         return self.config.log_level  # type: ignore[no-any-return]
+
+
+DEFAULT_ENGINE_PORT = 8088
+ENGINE_ADDRESS_OPTIONS: list[list[Any]] = [
+    ["engine-address", "a", None, "engine host name or IP (default: find it by mDNS)"],
+    ["engine-port", "p", None, f"engine port (default {DEFAULT_ENGINE_PORT})", int],
+]
+
+
+def with_engine_address(daemon: Any, address: str | None, port: int | None) -> Any:
+    """An agent's DaemonConfig with ``-a/--engine-address`` and ``-p/--engine-port`` applied
+    (a fixed engine URL instead of discovery); UsageError for a port without an address."""
+    if not address:
+        if port:
+            raise usage.UsageError("--engine-port needs --engine-address")
+        return daemon
+    host = f"[{address}]" if ":" in address and not address.startswith("[") else address
+    url = f"http://{host}:{port or DEFAULT_ENGINE_PORT}"
+    return dataclasses.replace(daemon, locator=dataclasses.replace(daemon.locator,
+                                                                   engine_url=url))
