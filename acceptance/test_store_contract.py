@@ -207,3 +207,35 @@ async def test_data_survives_restart(backend: Backend) -> None:
         assert len(await second.readings("pi1:t1", T0, T0 + timedelta(days=1), 1000)) == 50
     finally:
         await second.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_documents_put_get_replace_delete(store: Any) -> None:
+    """Documents of a kind are kept by key, replaced whole, listed per kind, deleted."""
+    assert await store.get_docs("relay_agent") == {}
+    await store.put_doc("relay_agent", "pi2", {"url": "http://a", "relays": [{"id": "heat"}]})
+    await store.put_doc("relay_agent", "pi1", {"url": "http://b", "n": 1.5, "x": None})
+    await store.put_doc("relay_command", "pi1", {"state": "on"})
+    await store.put_doc("relay_agent", "pi2", {"url": "http://c"})
+    assert await store.get_docs("relay_agent") == {
+        "pi1": {"url": "http://b", "n": 1.5, "x": None}, "pi2": {"url": "http://c"}}
+    assert await store.get_docs("relay_command") == {"pi1": {"state": "on"}}
+    assert await store.delete_doc("relay_agent", "pi1") is True
+    assert await store.delete_doc("relay_agent", "pi1") is False
+    assert list(await store.get_docs("relay_agent")) == ["pi2"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_documents_survive_a_restart(backend: Backend) -> None:
+    """What put_doc returned for is there for the next store over the same data."""
+    first = backend.make()
+    await first.start()
+    await first.put_doc("relay_command", "pi1:heat", {"state": "on", "at": "2026-11-21T06:00Z"})
+    await first.stop()
+    second = backend.make()
+    await second.start()
+    try:
+        assert await second.get_docs("relay_command") == {
+            "pi1:heat": {"state": "on", "at": "2026-11-21T06:00Z"}}
+    finally:
+        await second.stop()

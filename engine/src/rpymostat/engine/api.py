@@ -20,12 +20,15 @@ from rpymostat.shared.bus.tree import snapshot_to_json
 from rpymostat.shared.clock import Clock, utcnow
 from rpymostat.shared.errors import NotFound, ServiceUnavailable, Unprocessable
 from rpymostat.shared.ids import ID_PATTERN
+from rpymostat.shared.relaycmd import parse_state_command
 from rpymostat.shared.web import add_error_handlers, json_response, read_json
 
 from . import __version__
 from .ingest import parse_batch, parse_timestamp, parse_update
 from .model import Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
+from .relays.control import RelayControl
+from .relays.registration import parse_registration
 from .store import Store, StoreUnavailable
 from .store.base import latest_per_sensor
 
@@ -100,8 +103,8 @@ class EngineAPI:
 
     def __init__(self, store: Store, auth: BearerAuth, clock: Clock,
                  stale_after: float, store_timeout: float = 10.0, *, bus: StatusBus,
-                 status: Callable[[], dict[str, Any]] = dict, sync_timeout: float = 2.0
-                 ) -> None:
+                 status: Callable[[], dict[str, Any]] = dict, sync_timeout: float = 2.0,
+                 relays: RelayControl | None = None) -> None:
         self._store = store
         self._auth = auth
         self._clock = clock
@@ -111,6 +114,7 @@ class EngineAPI:
         self._extra_status = status
         self._sync_timeout = sync_timeout
         self._published: dict[str, datetime] = {}
+        self._relays = relays
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the Klein routes."""
@@ -280,6 +284,44 @@ class EngineAPI:
             "readings": [{"timestamp": iso(p.timestamp), "value": p.value} for p in points],
         })
 
+    # -- relays and alarms ---------------------------------------------------------------------
+
+    def _relay_control(self) -> RelayControl:
+        if self._relays is None:
+            raise ServiceUnavailable("relay control is not running")
+        return self._relays
+
+    @app.route("/v1/relays/register", methods=["POST"])
+    async def register_relays(self, request: Request) -> bytes:
+        """A relay agent says where it is and what outputs it has."""
+        control = self._relay_control()
+        reg = parse_registration(read_json(request), request.getClientAddress().host)
+        answer = await self._call(Deferred.fromCoroutine(control.register(reg)))
+        return json_response(request, answer, 201)
+
+    @app.route("/v1/relays", methods=["GET"])
+    def list_relays(self, request: Request) -> bytes:
+        """Every output of every agent: commanded vs reported, contact, timers."""
+        return json_response(request, {"relays": self._relay_control().relays_json()})
+
+    @app.route("/v1/relays/<string:relay_id>", methods=["GET"])
+    def get_relay(self, request: Request, relay_id: str) -> bytes:
+        """One output."""
+        return json_response(request, self._relay_control().get_json(relay_id))
+
+    @app.route("/v1/relays/<string:relay_id>", methods=["PUT"])
+    async def put_relay(self, request: Request, relay_id: str) -> bytes:
+        """Manual control, through the agent and its protections."""
+        control = self._relay_control()
+        control.get_json(relay_id)  # 404 before the body is judged
+        on = parse_state_command(read_json(request))
+        return json_response(request, await control.manual(relay_id, on))
+
+    @app.route("/v1/alarms", methods=["GET"])
+    def alarms(self, request: Request) -> bytes:
+        """Active alarms, then the recently cleared ones."""
+        return json_response(request, self._relay_control().alarms.to_json())
+
 
 add_error_handlers(EngineAPI.app)
 
@@ -293,6 +335,8 @@ _ROOT_PAGE = """<!doctype html>
 <li><a href="/v1/status">Status</a></li>
 <li><a href="/v1/sensors">Sensors</a></li>
 <li><a href="/v1/bus/snapshot">Live status tree</a></li>
+<li><a href="/v1/relays">Relays (commanded and reported)</a></li>
+<li><a href="/v1/alarms">Alarms</a></li>
 <li><a href="/v1/logs">Latest warnings from every daemon</a></li>
 <li><a href="{source}">Source code</a></li>
 </ul></body></html>

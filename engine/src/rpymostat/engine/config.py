@@ -72,6 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
             "how many of the latest bus log records GET /v1/logs keeps"),
     Setting("RPYMOSTAT_ENGINE_NAME", None, "name", parse_nonempty,
             "instance name advertised on the LAN (default: RPyMostat engine on <host>)"),
+    Setting("RPYMOSTAT_AGENT_TIMEOUT", "5", "seconds", parse_positive_float,
+            "time limit for each call to a relay agent (heartbeat, command)"),
+    Setting("RPYMOSTAT_RELAY_RETRIES", "5", "count", parse_int_range(1, 1000),
+            "failed re-sends to a relay before the relay-mismatch alarm"),
 )
 
 
@@ -92,6 +96,8 @@ class EngineConfig:
     bus_sub_listen: str
     log_keep: int
     name: str
+    agent_timeout: float = 5.0
+    relay_retries: int = 5
 
     @property
     def uses_mongodb(self) -> bool:
@@ -124,4 +130,6 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         bus_sub_listen=v["RPYMOSTAT_BUS_SUB_LISTEN"],
         log_keep=v["RPYMOSTAT_LOG_KEEP"],
         name=instance_name(v["RPYMOSTAT_ENGINE_NAME"] or default_instance_name("engine")),
+        agent_timeout=v["RPYMOSTAT_AGENT_TIMEOUT"],
+        relay_retries=v["RPYMOSTAT_RELAY_RETRIES"],
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from twisted.application import strports
 from twisted.application.service import MultiService, Service
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorFromThreads, IReactorTime
 from twisted.logger import Logger, LogLevel
 
@@ -17,6 +18,7 @@ from rpymostat.shared.bus.publisher import source_id
 from rpymostat.shared.bus.service import BusHubService
 from rpymostat.shared.discovery.advertise import AdvertiseService, when_listening
 from rpymostat.shared.discovery.records import ENGINE, Advert
+from rpymostat.shared.http import http_client
 from rpymostat.shared.options import EnvOptions
 from rpymostat.shared.web import make_site
 
@@ -24,6 +26,9 @@ from . import __version__
 from .api import EngineAPI
 from .config import SETTINGS, EngineConfig, load_config
 from .instance import load_or_create_instance_id
+from .relays.agentclient import AgentClient
+from .relays.alarms import AlarmBook
+from .relays.control import RelayControl
 from .store import Store
 from .token import load_or_create_token
 
@@ -47,12 +52,29 @@ class StoreService(Service):
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._started = False
+        self._waiting: list[Deferred[None]] = []
 
     def startService(self) -> None:
         """Start the store; a failure is logged and shows as 503 on /v1/status."""
         super().startService()
-        self.store.start().addErrback(
-            lambda f: _log.failure("the store could not be opened", f))
+        d = self.store.start()
+        d.addCallback(lambda _: self._ready())
+        d.addErrback(lambda f: _log.failure("the store could not be opened", f))
+
+    def _ready(self) -> None:
+        self._started = True
+        waiting, self._waiting = self._waiting, []
+        for d in waiting:
+            d.callback(None)
+
+    def when_started(self) -> Deferred[None]:
+        """Fires once the store is open (never, if it cannot be opened)."""
+        if self._started:
+            return succeed(None)
+        d: Deferred[None] = Deferred()
+        self._waiting.append(d)
+        return d
 
     def stopService(self):  # type: ignore[no-untyped-def]
         """Finish pending writes, then close."""
@@ -88,7 +110,8 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                                  reactor.callFromThread)  # type: ignore[attr-defined]
                   ).setServiceParent(top)
     store = make_store(config, reactor)  # type: ignore[arg-type]
-    StoreService(store).setServiceParent(top)
+    store_service = StoreService(store)
+    store_service.setServiceParent(top)
     advertiser: AdvertiseService | None = None
 
     def status() -> dict[str, Any]:
@@ -97,8 +120,13 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                 "advertised": advertiser.advertised.name if advertiser and advertiser.advertised
                 else None}
 
+    relays = RelayControl(reactor, store, AgentClient(http_client(reactor), token,
+                                                      config.agent_timeout),
+                          bus.hub, AlarmBook(reactor, bus.hub), boot=bus.boot,
+                          retries=config.relay_retries, ready=store_service.when_started)
+    relays.setServiceParent(top)
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
-                    config.store_timeout, bus=bus.hub, status=status)
+                    config.store_timeout, bus=bus.hub, status=status, relays=relays)
     site = make_site(api.resource(), access_log=config.log_level <= LogLevel.debug)
     listener = strports.service(config.listen, site)
     listener.setServiceParent(top)

@@ -19,6 +19,7 @@ from rpymostat.shared.auth import BearerAuth
 from rpymostat.shared.authresource import AuthorizedResource
 from rpymostat.shared.errors import APIError, Conflict, NotFound, Unprocessable
 from rpymostat.shared.infoapi import info_openapi, root_page
+from rpymostat.shared.relaycmd import parse_state_command
 from rpymostat.shared.web import add_error_handlers, json_response, read_json
 
 from .bank import OutputFault, RelayBank, UnknownOutput
@@ -31,22 +32,6 @@ class DriverFailed(APIError):
     """The output's driver failed; its real state is unknown."""
 
     code = 503
-
-
-def parse_command(body: Any) -> bool:
-    """``{"state": "on"|"off"}`` → True/False (422 naming what is wrong)."""
-    if not isinstance(body, dict):
-        raise Unprocessable("the request body must be a JSON object like {\"state\": \"on\"}")
-    unknown = sorted(set(body) - {"state", "source"})
-    if unknown:
-        raise Unprocessable(f"unknown field(s): {', '.join(unknown)}; allowed: state, source")
-    state = body.get("state")
-    if state not in ("on", "off"):
-        raise Unprocessable("state must be \"on\" or \"off\"")
-    source = body.get("source", "command")
-    if not isinstance(source, str) or not 0 < len(source) <= 64:
-        raise Unprocessable("source must be a string of 1 to 64 characters")
-    return state == "on"
 
 
 def parse_heartbeat(body: Any) -> str | None:
@@ -117,7 +102,7 @@ class RelayAPI:
     async def command(self, request: Request, oid: str) -> bytes:
         """Switch an output, or 409 with the time until the protections allow it."""
         self._describe(oid)
-        on = parse_command(read_json(request, MAX_BODY))
+        on = parse_state_command(read_json(request, MAX_BODY))
         self._heard(None)
         try:
             verdict = await self._bank.command(oid, on)

@@ -8,7 +8,7 @@ A sensor's ``last_value``/``last_update`` only ever move forward in time.
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred
 
@@ -50,6 +50,18 @@ class Store(Protocol):
     def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
                  ) -> Deferred[list[StoredReading]]:
         """History of one sensor with start <= timestamp < end, oldest first, at most limit."""
+
+    # Small documents of the engine's own state (relay registry, commanded states...), one
+    # collection per ``kind``; written durably before the Deferred fires.
+
+    def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
+        """Create or replace the document ``key`` of ``kind`` (a JSON-able dict)."""
+
+    def get_docs(self, kind: str) -> Deferred[dict[str, dict[str, Any]]]:
+        """Every document of ``kind``, by key."""
+
+    def delete_doc(self, kind: str, key: str) -> Deferred[bool]:
+        """Remove one document; False when there was none."""
 
 
 def latest_per_sensor(readings: Sequence[Reading]) -> dict[str, Reading]:

@@ -1,8 +1,10 @@
 """An in-memory store for fast unit tests; the store contract suite runs against it too."""
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from twisted.internet.defer import Deferred, fail, succeed
 
@@ -24,6 +26,7 @@ class MemoryStore:
         self.available = True
         self._sensors: dict[str, SensorRecord] = {}
         self._readings: dict[str, dict[datetime, float | None]] = {}
+        self._docs: dict[str, dict[str, str]] = {}
 
     def start(self) -> Deferred[None]:
         """Nothing to open."""
@@ -98,3 +101,18 @@ class MemoryStore:
         history = self._readings.get(sensor_id, {})
         points = sorted(ts for ts in history if start <= ts < end)[:limit]
         return succeed([StoredReading(ts, history[ts]) for ts in points])
+
+    def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
+        """Keep a JSON copy (as the real stores do: no shared mutable state)."""
+        if not self.available:
+            return fail(StoreUnavailable("memory store switched off"))
+        self._docs.setdefault(kind, {})[key] = json.dumps(doc)
+        return succeed(None)
+
+    def get_docs(self, kind: str) -> Deferred[dict[str, dict[str, Any]]]:
+        """Every document of ``kind``."""
+        return succeed({k: json.loads(v) for k, v in self._docs.get(kind, {}).items()})
+
+    def delete_doc(self, kind: str, key: str) -> Deferred[bool]:
+        """Remove one document."""
+        return succeed(self._docs.get(kind, {}).pop(key, None) is not None)

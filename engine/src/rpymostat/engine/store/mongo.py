@@ -199,3 +199,32 @@ class MongoStore:
                  ) -> Deferred[list[StoredReading]]:
         """History in [start, end), oldest first."""
         return self._run(self._readings(sensor_id, start, end, limit))
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def _docs(self, kind: str) -> Any:
+        return self._db[f"docs_{kind}"]
+
+    async def _put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        await self._call(self._docs(kind).replace_one({"_id": key}, {"_id": key, "body": doc},
+                                                       upsert=True))
+
+    def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
+        """Create or replace one document (journaled write)."""
+        return self._run(self._put_doc(kind, key, doc))
+
+    async def _get_docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        docs = await self._call(self._docs(kind).find({}, sort=qf.sort(qf.ASCENDING("_id"))))
+        return {d["_id"]: d["body"] for d in docs}
+
+    def get_docs(self, kind: str) -> Deferred[dict[str, dict[str, Any]]]:
+        """Every document of ``kind``."""
+        return self._run(self._get_docs(kind))
+
+    async def _delete_doc(self, kind: str, key: str) -> bool:
+        result = await self._call(self._docs(kind).delete_one({"_id": key}))
+        return bool(result.deleted_count)
+
+    def delete_doc(self, kind: str, key: str) -> Deferred[bool]:
+        """Remove one document."""
+        return self._run(self._delete_doc(kind, key))

@@ -5,10 +5,12 @@ own connection (WAL lets it read while the writer writes). The reactor thread ne
 SQLite.
 """
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorFromThreads
@@ -185,6 +187,24 @@ class SQLiteStore:
         args = (sensor_id, to_micros(start), to_micros(end), limit)
         return self._wrap(self._reader.submit(lambda conn: [
             StoredReading(from_micros(ts), value) for ts, value in conn.execute(sql, args)]))
+
+    def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
+        """Create or replace one document (committed before the Deferred fires)."""
+        body = json.dumps(doc, separators=(",", ":"))
+        return self._wrap(self._writer.submit(lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO docs (kind, key, body) VALUES (?, ?, ?)",
+            (kind, key, body)) and None))
+
+    def get_docs(self, kind: str) -> Deferred[dict[str, dict[str, Any]]]:
+        """Every document of ``kind``."""
+        return self._wrap(self._reader.submit(lambda conn: {
+            key: json.loads(body) for key, body in conn.execute(
+                "SELECT key, body FROM docs WHERE kind = ? ORDER BY key", (kind,))}))
+
+    def delete_doc(self, kind: str, key: str) -> Deferred[bool]:
+        """Remove one document."""
+        return self._wrap(self._writer.submit(lambda conn: conn.execute(
+            "DELETE FROM docs WHERE kind = ? AND key = ?", (kind, key)).rowcount > 0))
 
 
 def _get_sensor(conn: sqlite3.Connection, sensor_id: str) -> SensorRecord | None:

@@ -25,6 +25,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (sensor, ts)
     ) WITHOUT ROWID;
     """,
+    # 2: small JSON documents of the engine's own state (relay registry, commanded states).
+    """
+    CREATE TABLE docs (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+    ) WITHOUT ROWID;
+    """,
 )
 
 
