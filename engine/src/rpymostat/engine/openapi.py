@@ -35,7 +35,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     meaning = {400: "the body is not JSON", 401: "the site token is missing or wrong",
                404: "no such resource", 409: "conflicts with the current state",
                413: "the body is too large", 422: "invalid content; the message names the field",
-               503: "the store (or the bus) is unavailable; retry later"}
+               503: "the store (or the bus, or the relay agent) is unavailable; retry later"}
     return {str(c): _json(_ref("Error"), meaning[c]) for c in codes}
 
 
@@ -120,7 +120,114 @@ _SCHEMAS: dict[str, Any] = {
             "timestamp": _TIME, "value": _CELSIUS}}}}},
 }
 
+_STATE = {"enum": ["on", "off"]}
+_WHEN = {"type": ["string", "null"], "format": "date-time"}
+_RELAY_SCHEMAS: dict[str, Any] = {
+    "Protection": {"type": "object", "properties": {
+        "min_on_s": {"type": "number"}, "min_off_s": {"type": "number"},
+        "max_starts_per_hour": {"type": "integer", "description": "0: no limit"}}},
+    "Timers": {"type": "object", "properties": {
+        "switch_allowed_in_s": {"type": ["number", "null"], "description":
+                                "seconds until the opposite switch is allowed (0: now; null:"
+                                " not by waiting, e.g. an interlocked output is on)"},
+        "blocked_by": {"type": ["string", "null"]},
+        "starts_last_hour": {"type": "integer"}}},
+    "AgentRelay": {"type": "object", "required": ["id", "function", "state"], "properties": {
+        "id": _ID, "function": {"enum": ["heat", "cool", "fan", "aux"]}, "state": _STATE,
+        "safe_state": _STATE, "protection": _ref("Protection"), "timers": _ref("Timers"),
+        "fault": {"type": ["string", "null"]}}},
+    "Registration": {"type": "object", "required": ["host_id", "boot", "watchdog_s", "relays"],
+                     "additionalProperties": False, "properties": {
+        "host_id": _ID, "boot": {"type": "string", "maxLength": 64,
+                                 "description": "changes at every agent start"},
+        "version": {"type": "string", "maxLength": 64},
+        "port": {"type": ["integer", "null"], "minimum": 1, "maximum": 65535,
+                 "description": "the agent's API port (its address is the one it connects"
+                                " from)"},
+        "url": {"type": ["string", "null"], "description": "the agent's API URL, when the"
+                " engine must not derive it"},
+        "watchdog_s": {"type": "number", "minimum": 3, "maximum": 86400},
+        "relays": {"type": "array", "minItems": 1, "maxItems": 64,
+                   "items": _ref("AgentRelay")}}},
+    "Registered": {"type": "object", "properties": {
+        "status": {"const": "ok"}, "host_id": {"type": "string"}, "url": {"type": "string"},
+        "boot": {"type": "string", "description": "the engine's boot id"},
+        "heartbeat_s": {"type": "number"}}},
+    "Relay": {"type": "object", "properties": {
+        "id": {"type": "string", "description": "<host_id>:<output>"},
+        "host_id": {"type": "string"}, "output": {"type": "string"},
+        "function": {"type": "string"},
+        "commanded": {"enum": ["on", "off", None], "description": "what the engine wants"},
+        "commanded_at": _WHEN,
+        "commanded_by": {"type": ["string", "null"], "description": "manual or engine"},
+        "reported": _STATE, "in_sync": {"type": ["boolean", "null"]},
+        "safe_state": _STATE, "reachable": {"type": ["boolean", "null"]},
+        "last_contact": _WHEN, "agent_url": {"type": "string"},
+        "watchdog_s": {"type": "number"}, "protection": _ref("Protection"),
+        "timers": _ref("Timers"), "fault": {"type": ["string", "null"]},
+        "pending": {"type": "object", "properties": {
+            "attempts": {"type": "integer"},
+            "next_try_in_s": {"type": ["number", "null"]},
+            "last_error": {"type": ["string", "null"]}}}}},
+    "RelayList": {"type": "object", "properties": {"relays": {"type": "array",
+                                                              "items": _ref("Relay")}}},
+    "StateCommand": {"type": "object", "required": ["state"], "additionalProperties": False,
+                     "properties": {"state": _STATE, "source": {"type": "string",
+                                                                "maxLength": 64}}},
+    "Refused": {"type": "object", "required": ["status", "error", "retry_after_s"],
+                "properties": {"status": {"const": "error"}, "error": {"type": "string"},
+                               "retry_after_s": {"type": ["number", "null"], "description":
+                                                 "when the protection would allow it (null:"
+                                                 " not by waiting)"}}},
+    "Alarm": {"type": "object", "properties": {
+        "id": {"type": "string"}, "kind": {"enum": ["relay-mismatch", "agent-unreachable"]},
+        "subject": {"type": "string"}, "message": {"type": "string"},
+        "raised_at": _WHEN, "cleared_at": _WHEN, "active": {"type": "boolean"}}},
+    "Alarms": {"type": "object", "properties": {
+        "active": {"type": "array", "items": _ref("Alarm")},
+        "cleared": {"type": "array", "items": _ref("Alarm"),
+                    "description": "recently cleared, newest first"}}},
+}
+_SCHEMAS.update(_RELAY_SCHEMAS)
 _MUTATING: list[dict[str, list[str]]] = [{"siteToken": []}]
+_RELAY_ID_PARAM = {"name": "relay_id", "in": "path", "required": True,
+                   "schema": {"type": "string"}, "description": "<host_id>:<output>"}
+
+
+def _relay_paths() -> dict[str, Any]:
+    return {
+        "/v1/relays/register": {"post": {
+            "summary": "a relay agent registers (again at every start and engine restart)",
+            "description": "The engine calls the agent at `url`, else at the address the"
+                           " request came from and `port`. It heartbeats the agent four times"
+                           " per watchdog period and re-sends commands the agent has not"
+                           " carried out.",
+            "security": _MUTATING,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("Registration")}}},
+            "responses": {"201": _json(_ref("Registered"), "registered"),
+                          **_errors(400, 401, 413, 422, 503)}}},
+        "/v1/relays": {"get": {
+            "summary": "every output of every agent: commanded vs reported, contact, timers",
+            "security": [], "responses": {"200": _json(_ref("RelayList"), "relays")}}},
+        "/v1/relays/{relay_id}": {
+            "parameters": [_RELAY_ID_PARAM],
+            "get": {"summary": "one output", "security": [],
+                    "responses": {"200": _json(_ref("Relay"), "the relay"), **_errors(404)}},
+            "put": {"summary": "manual control, through the agent and its protections",
+                    "description": "Answers once the agent has switched the output; only then"
+                                   " does the state become the commanded one.",
+                    "security": _MUTATING,
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": _ref("StateCommand")}}},
+                    "responses": {"200": _json(_ref("Relay"), "switched"),
+                                  "409": _json(_ref("Refused"), "a protection refuses"),
+                                  **_errors(400, 401, 404, 413, 422, 503)}}},
+        "/v1/alarms": {"get": {
+            "summary": "active alarms and the recently cleared ones", "security": [],
+            "description": "Also on the bus: `engine.alarm.<id>` while active.",
+            "responses": {"200": _json(_ref("Alarms"), "alarms")}}},
+    }
 
 
 def _paths() -> dict[str, Any]:
@@ -220,7 +327,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                                 " too, except /, /v1/status and /v1/openapi.json."},
         "servers": [{"url": "/"}],
         "security": _MUTATING,
-        "paths": _paths(),
+        "paths": {**_paths(), **_relay_paths()},
         "components": {
             "schemas": _SCHEMAS,
             "securitySchemes": {"siteToken": {"type": "http", "scheme": "bearer"}},
