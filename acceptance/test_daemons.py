@@ -16,7 +16,9 @@ def test_daemon_serves_status_and_stops_cleanly(tmp_path, name: str, prefix: str
                                                 ) -> None:
     """The daemon answers GET /v1/status with status true and shuts down cleanly on SIGTERM."""
     port = free_port()
-    env = {**os.environ, f"RPYMOSTAT_{prefix}_LISTEN": f"tcp:{port}:interface=127.0.0.1"}
+    env = {**os.environ, f"RPYMOSTAT_{prefix}_LISTEN": f"tcp:{port}:interface=127.0.0.1",
+           "RPYMOSTAT_DATA_DIR": str(tmp_path / "data"),
+           "RPYMOSTAT_RELAYS": "heat=dummy;cool=dummy"}
     argv = [str(BIN / name)] if how == "console" else [str(BIN / "twistd"), "-n", "--pidfile=",
                                                        name]
     daemon = Daemon(argv, env, port, tmp_path / "log")

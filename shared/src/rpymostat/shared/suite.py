@@ -101,6 +101,9 @@ class Suite:
         env["RPYMOSTAT_BUS_SUB_LISTEN"] = f"tcp://{bus_host}:{BUS_SUB_PORT + self.offset}"
         if not env.get("RPYMOSTAT_SENSORS") and not onewire_present():
             env["RPYMOSTAT_SENSORS"] = "dummy"  # no thermometer here: plausible demo values
+        # Outputs switch real equipment: never guessed. Unconfigured, the demo gets two
+        # in-memory outputs.
+        env.setdefault("RPYMOSTAT_RELAYS", "heat=dummy;cool=dummy")
         # The suite knows where its engine is; mDNS is for daemons on other machines.
         env.setdefault("RPYMOSTAT_ENGINE_URL",
                        f"http://{self._display_host()}:{MEMBERS[0].port + self.offset}")
