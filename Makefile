@@ -44,6 +44,7 @@ bench: venv
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/bus.py
 	$(BIN)/python bench/sensor_agent.py
+	$(BIN)/python bench/relay.py
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis
