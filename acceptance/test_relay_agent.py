@@ -43,6 +43,14 @@ def relays(engine: Daemon) -> dict[str, Any]:
     return {r["output"]: r for r in body["relays"]} if code == 200 else {}
 
 
+def bus_node(engine: Daemon, topic: str) -> dict[str, Any]:
+    """The status tree's node at ``topic`` (empty when absent)."""
+    node = engine.request("GET", f"/v1/bus/snapshot?mask={topic}")[1]["tree"]
+    for part in topic.split("."):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node
+
+
 def level(line: Path) -> str:
     return (line / "value").read_text().strip()
 
@@ -71,6 +79,9 @@ def test_engine_control_watchdog_and_reregistration(tmp_path: Path, engine_facto
         assert code == 200 and (body["commanded"], body["reported"]) == ("on", "on"), body
         assert level(line) == "1"
         assert agent.request("GET", "/v1/relays/heat")[1]["state"] == "on"
+        # ... and the change is on the bus as relay.<host>.<output>
+        wait_for(lambda: bus_node(engine, f"relay.{HOST}.heat").get("state") == "on", 10,
+                 "relay.<host>.heat on the bus")
 
         # heartbeats keep the watchdog quiet well past its period
         time.sleep(WATCHDOG * 1.5)
