@@ -1,6 +1,7 @@
 """Strict JSON decoding of request bodies: bytes in, Python value out, or a clear APIError."""
 
 import json
+import math
 from typing import Any
 
 from .errors import BadRequest, PayloadTooLarge
@@ -10,7 +11,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is too large for a number")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def decode_json(body: bytes, max_bytes: int) -> Any:

@@ -29,6 +29,16 @@ def _decode(content: bytes) -> Any:
         return None
 
 
+MAX_WAIT = 86_400.0
+
+
+def _wait(value: Any) -> float | None:
+    """A refusal's wait in seconds: a number in [0, one day], else None (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= MAX_WAIT else None
+
+
 def answer_of(status: int, content: bytes) -> Answer:
     """An HTTP answer as an Answer."""
     body = _decode(content)
@@ -37,9 +47,7 @@ def answer_of(status: int, content: bytes) -> Answer:
     if status == 200 and isinstance(body, dict):
         return Answer("ok", status, body, "ok")
     if status == 409 and isinstance(body, dict):
-        wait = body.get("retry_after_s")
-        return Answer("refused", status, body, message,
-                      float(wait) if isinstance(wait, int | float) else None)
+        return Answer("refused", status, body, message, _wait(body.get("retry_after_s")))
     return Answer("failed", status, body, f"HTTP {status}: {message}")
 
 
@@ -60,10 +68,9 @@ class AgentClient:
         try:
             response = await self._http.request(method, url, data=json.dumps(body).encode(),
                                                 headers=self._headers(), timeout=timeout)
-            content = await response.content()
+            return answer_of(response.code, await response.content())
         except Exception as e:
             return Answer("failed", None, None, f"{type(e).__name__}: {e}"[:300])
-        return answer_of(response.code, content)
 
     def heartbeat(self, agent_url: str, boot: str, timeout: float | None = None
                   ) -> Deferred[Answer]:

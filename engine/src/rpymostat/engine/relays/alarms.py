@@ -1,7 +1,7 @@
 """Alarms: conditions a person should know about (an output that will not follow its command,
-an agent that stopped answering). Raised once, cleared when the condition ends; active ones are
-on the bus as ``engine.alarm.<id>`` (cleared: the node is removed) and in ``GET /v1/alarms``
-with the recently cleared ones."""
+an agent that stopped answering). Raised once, cleared when the condition ends. Active ones are
+on the bus as ``engine.alarm.<kind>.<host>[.<output>]`` (cleared: the node is removed) and in
+``GET /v1/alarms`` with the recently cleared ones."""
 
 from collections import deque
 from dataclasses import dataclass
@@ -44,8 +44,11 @@ class AlarmBook:
         self.active: dict[str, Alarm] = {}
         self.cleared: deque[Alarm] = deque(maxlen=KEEP_CLEARED)
 
-    def _topic(self, alarm_id: str) -> str:
-        return f"engine.alarm.{escape_segment(alarm_id)}"
+    @staticmethod
+    def _topic(kind: str, subject: str) -> str:
+        """``engine.alarm.<kind>.<host>[.<output>]``: one segment per id (each fits)."""
+        parts = [kind, *subject.split(":")]
+        return "engine.alarm." + ".".join(escape_segment(p) for p in parts)
 
     def raise_(self, kind: str, subject: str, message: str) -> Alarm:
         """Raise ``kind`` for ``subject`` (already active: its message is updated quietly)."""
@@ -57,7 +60,7 @@ class AlarmBook:
         alarm = Alarm(alarm_id, kind, subject, message, self._clock.seconds())
         self.active[alarm_id] = alarm
         _log.error("ALARM {id}: {message}", id=alarm_id, message=message)
-        self._bus.publish(self._topic(alarm_id), alarm.to_json())
+        self._bus.publish(self._topic(kind, subject), alarm.to_json())
         return alarm
 
     def clear(self, kind: str, subject: str) -> None:
@@ -68,7 +71,7 @@ class AlarmBook:
         alarm.cleared_at = self._clock.seconds()
         self.cleared.append(alarm)
         _log.info("alarm {id} cleared", id=alarm.id)
-        self._bus.publish(self._topic(alarm.id), dict.fromkeys(alarm.to_json()))
+        self._bus.publish(self._topic(kind, subject), dict.fromkeys(alarm.to_json()))
 
     def to_json(self) -> dict[str, Any]:
         """``GET /v1/alarms``: active (oldest first), then recently cleared (newest first)."""

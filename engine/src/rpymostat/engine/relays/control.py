@@ -33,12 +33,14 @@ from rpymostat.shared.bus.topics import escape_segment
 from rpymostat.shared.clock import Clock, iso_seconds
 from rpymostat.shared.errors import Conflict, NotFound, ServiceUnavailable
 
-from ..store import Store
+from ..store import Store, StoreUnavailable
 from .agentclient import AgentClient, Answer
 from .alarms import AlarmBook
 from .registration import (
+    DETAIL_FIELDS,
     Registration,
     RelayInfo,
+    clean_detail,
     registration_doc,
     registration_from_doc,
 )
@@ -146,6 +148,9 @@ class RelayControl(Service):
         if old is not None:
             self._stop_agent(old)
             agent.last_contact, agent.reachable = old.last_contact, old.reachable
+            kept = {r.id for r in reg.relays}
+            for gone in set(old.relays) - kept:  # an output the agent no longer has
+                self.alarms.clear("relay-mismatch", f"{reg.host_id}:{gone}")
         for info in reg.relays:
             relay = RelayEntry(reg.host_id, info)
             saved = self._commanded.get(relay.id)
@@ -197,9 +202,13 @@ class RelayControl(Service):
         d.addErrback(lambda f: _log.failure("heartbeat of {host}", f, host=agent.reg.host_id))
         return d  # the loop waits for it: heartbeats to one agent never overlap
 
+    def _current(self, agent: AgentEntry) -> bool:
+        """Still running, and ``agent`` not replaced by a new registration meanwhile."""
+        return bool(self.running) and self.agents.get(agent.reg.host_id) is agent
+
     def _heard(self, answer: Answer, agent: AgentEntry) -> None:
-        if self.agents.get(agent.reg.host_id) is not agent:
-            return  # re-registered meanwhile
+        if not self._current(agent):
+            return
         if answer.kind != "ok":
             agent.missed += 1
             if agent.missed >= MISSED_FOR_UNREACHABLE and agent.reachable is not False:
@@ -220,7 +229,8 @@ class RelayControl(Service):
         if not isinstance(relays, list):
             return
         for item in relays:
-            if isinstance(item, dict) and item.get("id") in agent.relays:
+            if isinstance(item, dict) and isinstance(item.get("id"), str) \
+                    and item["id"] in agent.relays:
                 relay = agent.relays[item["id"]]
                 self._set_reported(relay, item)
 
@@ -229,8 +239,8 @@ class RelayControl(Service):
         state = item.get("state")
         if state not in ("on", "off"):
             return
-        detail = {k: item[k] for k in relay.info.detail | item
-                  if k in item and k not in ("id", "function", "state", "safe_state")}
+        detail = dict(relay.info.detail)
+        detail.update({k: clean_detail(item[k]) for k in DETAIL_FIELDS if k in item})
         relay.info = RelayInfo(relay.info.id, relay.info.function, state == "on",
                                relay.info.safe_on, detail)
 
@@ -245,6 +255,8 @@ class RelayControl(Service):
         return agent, relay
 
     async def _remember(self, relay: RelayEntry, on: bool, by: str) -> None:
+        """Commanded from now on: in memory at once (reconciliation must not undo what the
+        agent just did), then stored; a store failure is raised (the caller says so)."""
         relay.commanded, relay.commanded_at, relay.commanded_by = on, self._clock.seconds(), by
         doc = {"state": word(on), "at": relay.commanded_at, "by": by}
         self._commanded[relay.id] = doc
@@ -263,8 +275,14 @@ class RelayControl(Service):
         self._contact(agent, None)
         self._set_reported(relay, answer.body)
         self._cancel_retry(relay)
-        await self._remember(relay, on, "manual")
-        self._settled(relay)
+        try:
+            await self._remember(relay, on, "manual")
+        except StoreUnavailable as e:
+            raise ServiceUnavailable(
+                f"relay {relay_id} switched {word(on)}, but the engine could not store that"
+                f" as its commanded state ({e}); it holds it until restarted") from None
+        finally:
+            self._settled(relay)
         return self.relay_json(agent, relay)
 
     async def command(self, relay_id: str, on: bool, by: str = "engine") -> None:
@@ -285,6 +303,8 @@ class RelayControl(Service):
         relay.timer = None
 
     def _reconcile(self, agent: AgentEntry, relay: RelayEntry) -> None:
+        if not self._current(agent):
+            return
         if relay.commanded is None or relay.commanded == relay.info.state:
             self._settled(relay)
             return
@@ -294,11 +314,13 @@ class RelayControl(Service):
             return  # the next answered heartbeat reconciles
         relay.sending = True
         d = self._client.command(agent.reg.url, relay.info.id, relay.commanded)
+        d.addErrback(lambda f: Answer("failed", None, None, f.getErrorMessage()[:300]))
         d.addCallback(self._sent, agent, relay)
+        d.addErrback(lambda f: _log.failure("reconciling {relay}", f, relay=relay.id))
 
     def _sent(self, answer: Answer, agent: AgentEntry, relay: RelayEntry) -> None:
         relay.sending = False
-        if self.agents.get(agent.reg.host_id) is not agent:
+        if not self._current(agent):
             return
         if answer.kind == "ok":
             self._contact(agent, None)
@@ -308,15 +330,16 @@ class RelayControl(Service):
         relay.last_error = answer.message
         if answer.kind == "refused" and answer.retry_after is not None:
             delay = answer.retry_after + 0.25  # a protection timer: wait it out, no alarm
-        else:
-            relay.attempts += 1
-            if relay.attempts >= self._retries:
-                self.alarms.raise_("relay-mismatch", relay.id,
-                                   f"relay {relay.id} is {word(relay.info.state)} but commanded"
-                                   f" {word(relay.commanded)}; {relay.attempts} attempts failed:"
-                                   f" {answer.message}")
-            delay = backoff_delay(relay.attempts, 1.0, MAX_RETRY_DELAY, self._jitter)
+            relay.timer = self._clock.callLater(delay, self._retry, agent, relay)
+            return
+        relay.attempts += 1
+        delay = backoff_delay(relay.attempts, 1.0, MAX_RETRY_DELAY, self._jitter)
         relay.timer = self._clock.callLater(delay, self._retry, agent, relay)
+        if relay.attempts >= self._retries:
+            self.alarms.raise_("relay-mismatch", relay.id,
+                               f"relay {relay.id} is {word(relay.info.state)} but commanded"
+                               f" {word(relay.commanded)}; {relay.attempts} attempts failed:"
+                               f" {answer.message}")
 
     def _retry(self, agent: AgentEntry, relay: RelayEntry) -> None:
         relay.timer = None

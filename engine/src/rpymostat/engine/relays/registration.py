@@ -2,15 +2,17 @@
 field), and where the engine will call it."""
 
 import ipaddress
-import math
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from rpymostat.shared.errors import Unprocessable
 from rpymostat.shared.ids import ID_RULE, is_valid_id
 
 FUNCTIONS = ("heat", "cool", "fan", "aux")
 MAX_RELAYS = 64
+DETAIL_FIELDS = ("protection", "timers", "fault", "since", "reason", "class", "where",
+                 "active_low")
 TOP_FIELDS = frozenset({"host_id", "boot", "version", "port", "url", "watchdog_s", "relays"})
 
 
@@ -45,10 +47,29 @@ def _string(body: dict[str, Any], name: str, limit: int, default: str | None = N
 
 
 def _number(value: Any, name: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            low <= value <= high):  # NaN fails the comparison; a huge int compares fine
         raise Unprocessable(f"{name} must be a number from {low:g} to {high:g}")
     return float(value)
+
+
+MAX_DETAIL_NUMBER = 1e9
+
+
+def clean_detail(value: Any, depth: int = 0) -> Any:
+    """An agent's informational detail, kept only as plain JSON with finite, bounded numbers
+    (anything else becomes None), so showing it can never fail."""
+    if value is None or isinstance(value, bool | str):
+        return value if not isinstance(value, str) else value[:300]
+    if isinstance(value, int | float):
+        return value if abs(value) <= MAX_DETAIL_NUMBER else None  # NaN fails too
+    if depth >= 3:
+        return None
+    if isinstance(value, dict):
+        return {str(k)[:64]: clean_detail(v, depth + 1) for k, v in list(value.items())[:20]}
+    if isinstance(value, list):
+        return [clean_detail(v, depth + 1) for v in value[:20]]
+    return None
 
 
 def _state(value: Any, name: str) -> bool:
@@ -60,9 +81,9 @@ def _state(value: Any, name: str) -> bool:
 def agent_url(url: Any, port: Any, peer: str) -> str:
     """The agent's own URL, else ``http://<address it connected from>:<port>``."""
     if url is not None:
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")) \
-                or len(url) > 300:
-            raise Unprocessable("url must be an http:// or https:// URL (or null)")
+        if not isinstance(url, str) or len(url) > 300 or urlsplit(url).scheme not in (
+                "http", "https") or not urlsplit(url).hostname:
+            raise Unprocessable("url must be an http:// or https:// URL with a host (or null)")
         return url.rstrip("/")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65_536:
         raise Unprocessable("port must be the agent's API port (1-65535) when url is null")
@@ -85,8 +106,7 @@ def _relay(item: Any, n: int) -> RelayInfo:
     function = item.get("function")
     if function not in FUNCTIONS:
         raise Unprocessable(f"{where}.function must be one of {', '.join(FUNCTIONS)}")
-    detail = {k: item[k] for k in ("protection", "timers", "fault", "since", "reason", "class",
-                                   "where", "active_low") if k in item}
+    detail = {k: clean_detail(item[k]) for k in DETAIL_FIELDS if k in item}
     return RelayInfo(oid, function, _state(item.get("state"), f"{where}.state"),
                      _state(item.get("safe_state", "off"), f"{where}.safe_state"), detail)
 
