@@ -174,14 +174,17 @@ def test_gpiod_busy_line_missing_chip_and_unheld_line_are_output_errors() -> Non
 
 
 def gpio_sim_chip() -> str | None:
-    """A gpio-sim or gpio-mockup chip's device, if this machine has one."""
-    for label_file in Path("/sys/bus/gpio/devices").glob("gpiochip*/label"):
+    """The device of a gpio-sim or gpio-mockup chip, if this machine has one."""
+    import gpiod
+
+    for dev in sorted(Path("/dev").glob("gpiochip*")):
         try:
-            label = label_file.read_text().strip()
+            with gpiod.Chip(str(dev)) as chip:
+                label = chip.get_info().label
         except OSError:
             continue
         if label.startswith(("gpio-sim", "gpio-mockup")):
-            return f"/dev/{label_file.parent.name}"
+            return str(dev)
     return None
 
 
@@ -199,7 +202,8 @@ def test_real_gpiod_drives_a_simulated_chip() -> None:
     try:
         result_of(out.set(True))
         with gpiod.Chip(chip) as c:
-            assert c.get_line_info(0).used
+            info = c.get_line_info(0)
+            assert info.used and info.consumer == "rpymostat"
     finally:
         result_of(out.close())
 
@@ -457,3 +461,74 @@ def test_api_never_answers_5xx(raw: bytes, route: tuple[str, str]) -> None:
     assert code < 500
     if code >= 400:
         assert body["status"] == "error" and body["error"]
+
+
+# -- the agent's wiring ----------------------------------------------------------------------
+
+
+class FakeLink:
+    """What RelayAgent uses of EngineLink."""
+
+    engine = None
+
+    def __init__(self) -> None:
+        self.details: Any = dict
+        self.listeners: list[Any] = []
+        self.published: list[tuple[str, dict[str, Any]]] = []
+        self.announced: list[dict[str, Any]] = []
+        self.publisher = self
+
+    def on_engine(self, listener: Any) -> None:
+        self.listeners.append(listener)
+
+    def publish(self, topic: str, data: dict[str, Any]) -> None:
+        self.published.append((topic, data))
+
+    def announce(self) -> None:
+        self.announced.append(self.details())
+
+    def status(self) -> dict[str, Any]:
+        return {}
+
+
+def test_agent_goes_safe_when_the_watchdog_fires_and_says_so_on_the_bus(tmp_path: Path
+                                                                        ) -> None:
+    """Safe state first at start; silence for a period: outputs safe, the trip announced."""
+    from rpymostat.relay_agent.agent import RelayAgent
+    from rpymostat.relay_agent.config import load_config
+
+    clock = Clock()
+    clock.advance(T0)
+    config = load_config({"RPYMOSTAT_DATA_DIR": str(tmp_path), "RPYMOSTAT_RELAYS":
+                          "heat=dummy:min_on=600", "RPYMOSTAT_RELAY_WATCHDOG": "30"})
+    link = FakeLink()
+    outputs = {"heat": Output(config.outputs[0], DummyOutput(context(clock), "heat", False))}
+    agent = RelayAgent(clock, config, "pi", link, outputs, http=None,  # type: ignore[arg-type]
+                       token=lambda: TOKEN)  # type: ignore[arg-type]
+    agent.startService()
+    assert link.published[0][0] == "relay.pi.heat" and link.published[0][1]["state"] == "off"
+    assert command(agent.bank, "heat", True).allowed
+    for _ in range(5):
+        clock.advance(20)
+        agent.heard("boot")
+    assert agent.bank.describe("heat")["state"] == "on"
+    clock.advance(30)
+    assert agent.bank.describe("heat")["state"] == "off"  # min on 600 s overridden
+    assert link.announced[-1]["watchdog"]["tripped"] is True
+    assert link.published[-1][1]["reason"] == "watchdog: safe state"
+    result_of(agent.stopService())
+
+
+def test_a_command_during_start_waits_for_the_safe_state() -> None:
+    """A command that arrives while the lines are being claimed runs after, not before."""
+    clock = Clock()
+    clock.advance(T0)
+    bank, drivers, _ = make_bank(clock, "heat=dummy:min_on=0,min_off=0")
+    opening: Deferred[None] = Deferred()
+    drivers["heat"].open = lambda on: opening.addCallback(lambda _: drivers["heat"].set(on))
+    started_ = Deferred.fromCoroutine(bank.start())
+    commanded = Deferred.fromCoroutine(bank.command("heat", True))
+    assert drivers["heat"].levels == [] and not commanded.called
+    opening.callback(None)
+    assert started_.called and result_of(commanded).allowed
+    assert drivers["heat"].levels == [False, True]

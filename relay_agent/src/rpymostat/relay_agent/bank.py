@@ -93,7 +93,17 @@ class RelayBank:
         self._publish(output.spec.id, self.describe(output.spec.id))
 
     async def start(self) -> None:
-        """Drive each output to its safe state (a failure leaves it faulted, not running)."""
+        """Drive each output to its safe state (a failure leaves it faulted, not running).
+
+        Holds the command lock meanwhile: a command that arrives during start waits for it.
+        """
+        await self._lock.acquire()
+        try:
+            await self._start()
+        finally:
+            self._lock.release()
+
+    async def _start(self) -> None:
         now = self._clock.seconds()
         for oid, output in self.outputs.items():
             try:

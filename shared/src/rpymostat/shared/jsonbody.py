@@ -1,7 +1,6 @@
 """Strict JSON decoding of request bodies: bytes in, Python value out, or a clear APIError."""
 
 import json
-import math
 from typing import Any
 
 from .errors import BadRequest, PayloadTooLarge
@@ -11,14 +10,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text} is too large for a number")
-    return value
-
-
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def decode_json(body: bytes, max_bytes: int) -> Any:
