@@ -1,8 +1,10 @@
-"""What the benchmarks share: free ports, waiting for a daemon, reading a process's RSS/CPU."""
+"""What the benchmarks share: free ports, starting and stopping a daemon, the bare Klein RSS
+floor, reading a process's RSS/CPU."""
 
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -40,3 +42,29 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_daemon(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    """Start a daemon quietly and wait until it answers on ``port``."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_http(port, proc)
+    return proc
+
+
+def stop_daemon(proc: subprocess.Popen) -> None:
+    """SIGTERM and wait."""
+    proc.terminate()
+    proc.wait(30)
+
+
+def bare_rss(settle: float) -> float:
+    """MiB of a bare Twisted+Klein process (bench/bare_klein.py) after ``settle`` seconds."""
+    port = free_port()
+    proc = start_daemon([sys.executable, str(Path(__file__).parent / "bare_klein.py"),
+                         str(port)], dict(os.environ), port)
+    try:
+        time.sleep(settle)
+        return rss_kib(proc.pid) / 1024
+    finally:
+        stop_daemon(proc)

@@ -20,31 +20,17 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import free_port, rss_kib, wait_http
+from benchlib import bare_rss, free_port, rss_kib, start_daemon, stop_daemon
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TOKEN = "bench-token-0123456789abcdef"
 HOST = "bench-pi"
-
-
-def _start(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    wait_http(port, proc)
-    return proc
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    proc.wait(30)
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
@@ -94,32 +80,20 @@ def commands(port: int, path: str, count: int, line: Path) -> list[float]:
     return times
 
 
-def bare_rss(settle: float) -> float:
-    """MiB of the bare Klein process after ``settle`` seconds."""
-    port = free_port()
-    proc = _start([sys.executable, str(ROOT / "bench" / "bare_klein.py"), str(port)],
-                  dict(os.environ), port)
-    try:
-        time.sleep(settle)
-        return rss_kib(proc.pid) / 1024
-    finally:
-        _stop(proc)
-
-
 def idle_agent_rss(tmp: Path, engine_port: int, settle: float) -> float:
     """MiB of a relay agent with two dummy outputs, registered, after ``settle`` seconds."""
     port = free_port()
     env = _env(tmp / "idle", RPYMOSTAT_RELAY_AGENT_LISTEN=f"tcp:{port}:interface=127.0.0.1",
                RPYMOSTAT_ENGINE_URL=f"http://127.0.0.1:{engine_port}",
                RPYMOSTAT_HOST_ID="idle-pi")
-    proc = _start([str(BIN / "rpymostat-relay-agent"), "--dummy"], env, port)
+    proc = start_daemon([str(BIN / "rpymostat-relay-agent"), "--dummy"], env, port)
     try:
         time.sleep(settle)
         if not _get(port, "/v1/status")["registration"]["registered"]:
             raise SystemExit("the idle agent did not register")
         return rss_kib(proc.pid) / 1024
     finally:
-        _stop(proc)
+        stop_daemon(proc)
 
 
 def main() -> None:
@@ -137,13 +111,13 @@ def main() -> None:
         (line / "value").write_text("0")
         floor = bare_rss(args.settle)
         engine_port, agent_port = free_port(), free_port()
-        engine = _start([str(BIN / "rpymostat-engine")], _env(
+        engine = start_daemon([str(BIN / "rpymostat-engine")], _env(
             tmp / "engine", RPYMOSTAT_ENGINE_LISTEN=f"tcp:{engine_port}:interface=127.0.0.1",
             RPYMOSTAT_BUS_PUB_LISTEN=f"tcp://127.0.0.1:{free_port()}",
             RPYMOSTAT_BUS_SUB_LISTEN=f"tcp://127.0.0.1:{free_port()}"), engine_port)
         agent = None
         try:
-            agent = _start([str(BIN / "rpymostat-relay-agent"), "-a", "127.0.0.1", "-p",
+            agent = start_daemon([str(BIN / "rpymostat-relay-agent"), "-a", "127.0.0.1", "-p",
                             str(engine_port), "-o",
                             f"heat=sysfs:gpio=17,root={tmp / 'gpio'},min_on=0,min_off=0"],
                            _env(tmp / "agent", RPYMOSTAT_RELAY_AGENT_LISTEN=(
@@ -158,8 +132,8 @@ def main() -> None:
             rss = idle_agent_rss(tmp, engine_port, args.settle)
         finally:
             if agent is not None:
-                _stop(agent)
-            _stop(engine)
+                stop_daemon(agent)
+            stop_daemon(engine)
     out = {"commands": args.commands,
            "engine_p50_ms": percentile(via_engine, 50), "engine_p99_ms": percentile(via_engine, 99),
            "engine_max_ms": max(via_engine), "engine_mean_ms": statistics.fmean(via_engine),

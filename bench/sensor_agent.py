@@ -14,7 +14,6 @@ JSON object. Run: ``.venv/bin/python bench/sensor_agent.py``.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,40 +21,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchlib import cpu_seconds, free_port, rss_kib, wait_http
+from benchlib import bare_rss, cpu_seconds, free_port, rss_kib, start_daemon, stop_daemon
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TOKEN = "bench-token-0123456789abcdef"
-
-
-def _start(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    wait_http(port, proc)
-    return proc
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    proc.wait(30)
 
 
 def _status(port: int) -> dict[str, Any]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=5) as r:
         return json.loads(r.read())
-
-
-def bare_rss(settle: float) -> float:
-    """MiB of the bare Klein process after ``settle`` seconds."""
-    port = free_port()
-    proc = _start([sys.executable, str(ROOT / "bench" / "bare_klein.py"), str(port)],
-                  dict(os.environ), port)
-    try:
-        time.sleep(settle)
-        return rss_kib(proc.pid) / 1024
-    finally:
-        _stop(proc)
 
 
 def _base_env(tmp: Path) -> dict[str, str]:
@@ -77,7 +51,7 @@ def agent_run(tmp: Path, engine_port: int, mdns: bool, rounds: int, settle: floa
                     "RPYMOSTAT_ADVERTISE": "on" if mdns else "off"})
         if not mdns:
             env["RPYMOSTAT_ENGINE_URL"] = f"http://127.0.0.1:{engine_port}"
-        proc = _start([str(BIN / "rpymostat-sensor-agent")], env, port)
+        proc = start_daemon([str(BIN / "rpymostat-sensor-agent")], env, port)
         try:
             if interval == "60":
                 time.sleep(settle)
@@ -93,7 +67,7 @@ def agent_run(tmp: Path, engine_port: int, mdns: bool, rounds: int, settle: floa
             result["rss_busy_mib"] = rss_kib(proc.pid) / 1024
             result["sent"] = _status(port)["delivery"]["sent"]
         finally:
-            _stop(proc)
+            stop_daemon(proc)
     return result
 
 
@@ -112,12 +86,12 @@ def main() -> None:
         env.update({"RPYMOSTAT_ENGINE_LISTEN": f"tcp:{engine_port}",
                     "RPYMOSTAT_BUS_PUB_LISTEN": f"tcp://*:{free_port()}",
                     "RPYMOSTAT_BUS_SUB_LISTEN": f"tcp://*:{free_port()}"})
-        engine = _start([str(BIN / "rpymostat-engine")], env, engine_port)
+        engine = start_daemon([str(BIN / "rpymostat-engine")], env, engine_port)
         try:
             plain = agent_run(tmp, engine_port, False, args.rounds, args.settle)
             lan = agent_run(tmp, engine_port, True, args.rounds, args.settle)
         finally:
-            _stop(engine)
+            stop_daemon(engine)
     out = {"bare_klein_rss_mib": floor, "agent_url": plain, "agent_mdns": lan,
            "ratio_rss_url": plain["rss_idle_mib"] / floor,
            "ratio_rss_mdns": lan["rss_idle_mib"] / floor}

@@ -50,7 +50,6 @@ class RelayAgent(MultiService):
     def __init__(self, reactor: Any, config: RelayConfig, host_id: str, link: EngineLink,
                  outputs: dict[str, Output], *, http: Any, token: TokenSource) -> None:
         super().__init__()
-        self._reactor = reactor
         self.host_id = host_id
         self.boot = uuid.uuid4().hex[:12]
         self.config = config

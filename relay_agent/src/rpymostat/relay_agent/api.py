@@ -17,7 +17,7 @@ from twisted.web.server import Request
 
 from rpymostat.shared.auth import BearerAuth
 from rpymostat.shared.authresource import AuthorizedResource
-from rpymostat.shared.errors import APIError, Conflict, NotFound, Unprocessable
+from rpymostat.shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from rpymostat.shared.infoapi import info_openapi, root_page
 from rpymostat.shared.relaycmd import parse_state_command
 from rpymostat.shared.web import add_error_handlers, json_response, read_json
@@ -26,12 +26,6 @@ from .bank import OutputFault, RelayBank, UnknownOutput
 
 TITLE = "RPyMostat relay agent"
 MAX_BODY = 4096
-
-
-class DriverFailed(APIError):
-    """The output's driver failed; its real state is unknown."""
-
-    code = 503
 
 
 def parse_heartbeat(body: Any) -> str | None:
@@ -107,7 +101,7 @@ class RelayAPI:
         try:
             verdict = await self._bank.command(oid, on)
         except OutputFault as e:
-            raise DriverFailed(f"output {oid}: the driver failed: {e}") from None
+            raise ServiceUnavailable(f"output {oid}: the driver failed: {e}") from None
         if not verdict.allowed:
             wait = verdict.retry_after
             raise Conflict(

@@ -8,7 +8,6 @@ in-memory outputs ``heat`` and ``cool``, ``--watchdog SECONDS`` the watchdog per
 """
 
 import dataclasses
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,13 @@ from rpymostat.shared.envconfig import (
 )
 from rpymostat.shared.ids import parse_id
 from rpymostat.shared.infoapi import DaemonConfig, daemon_settings, load_daemon_config
-from rpymostat.shared.options import ENGINE_ADDRESS_OPTIONS, EnvOptions, with_engine_address
+from rpymostat.shared.options import (
+    ENGINE_ADDRESS_OPTIONS,
+    EnvOptions,
+    option_value,
+    print_and_exit,
+    with_engine_address,
+)
 from rpymostat.shared.pluginargs import describe_plugins, plugin_kwargs
 
 from .outputs import installed_plugins
@@ -154,9 +159,7 @@ class Options(EnvOptions):
     def postOptions(self) -> None:
         """List classes, or load the environment and apply the command line over it."""
         if self["list-output-classes"]:
-            print(describe_plugins(installed_plugins()))
-            sys.stdout.flush()
-            raise SystemExit(0)
+            print_and_exit(describe_plugins(installed_plugins()))
         super().postOptions()
         self.config = self._overridden(self.config)
         check_outputs(self.config)
@@ -169,16 +172,11 @@ class Options(EnvOptions):
         changes: dict[str, Any] = {}
         daemon = with_engine_address(config.daemon, self["engine-address"], self["engine-port"])
         if self["listen"] is not None:
-            try:
-                daemon = dataclasses.replace(daemon, listen=parse_endpoint(self["listen"]))
-            except ValueError as e:
-                raise usage.UsageError(f"--listen: {e}") from None
+            daemon = dataclasses.replace(daemon, listen=option_value(
+                "listen", self["listen"], parse_endpoint))
         changes["daemon"] = daemon
         if self["watchdog"] is not None:
-            try:
-                changes["watchdog"] = parse_watchdog(self["watchdog"])
-            except ValueError as e:
-                raise usage.UsageError(f"--watchdog: {e}") from None
+            changes["watchdog"] = option_value("watchdog", self["watchdog"], parse_watchdog)
         specs = list(self.specs or config.outputs)
         if self["dummy"]:
             specs.extend(s for s in DUMMY_OUTPUTS if s.id not in {x.id for x in specs})

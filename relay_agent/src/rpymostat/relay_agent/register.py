@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from rpymostat.shared.backoff import backoff_delay
 from rpymostat.shared.clock import Clock, iso_seconds
+from rpymostat.shared.jsonbody import error_text
 
 _log = Logger(namespace="rpymostat.relay_agent")
 
@@ -81,7 +82,7 @@ class Registrar:
                                          headers=headers, timeout=self._timeout)
         content = await response.content()
         if response.code != 201:
-            raise RegistrationRefused(f"HTTP {response.code}: {_error_of(content)}")
+            raise RegistrationRefused(f"HTTP {response.code}: {error_text(content)}")
         self.engine_boot = json.loads(content).get("boot")
 
     def _done(self, result: Any) -> None:
@@ -123,9 +124,3 @@ class Registrar:
 class RegistrationRefused(Exception):
     """The engine answered, but not 201."""
 
-
-def _error_of(content: bytes) -> str:
-    try:
-        return str(json.loads(content).get("error", ""))[:300]
-    except (ValueError, AttributeError):
-        return content[:120].decode("utf-8", "replace")

@@ -13,6 +13,8 @@ from typing import Any, Literal
 import treq
 from twisted.internet.defer import Deferred
 
+from rpymostat.shared.jsonbody import error_text
+
 REJECTED = frozenset({400, 413, 422})
 Kind = Literal["ok", "rejected", "retry"]
 
@@ -30,10 +32,7 @@ def classify(status: int, body: bytes) -> Outcome:
     """An HTTP answer to a batch, as an :class:`Outcome` (the engine's ``error`` quoted)."""
     if status in (200, 201):
         return Outcome("ok", status, "accepted")
-    try:
-        message = str(json.loads(body).get("error", ""))[:300]
-    except (ValueError, AttributeError):
-        message = body[:120].decode("utf-8", "replace")
+    message = error_text(body)
     kind: Kind = "rejected" if status in REJECTED else "retry"
     return Outcome(kind, status, f"HTTP {status}: {message}" if message else f"HTTP {status}")
 

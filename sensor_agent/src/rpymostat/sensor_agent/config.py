@@ -7,7 +7,6 @@ reads and prints without sending, ``-l/--list-sensor-classes`` lists the plugins
 """
 
 import dataclasses
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,13 @@ from rpymostat.shared.envconfig import (
 )
 from rpymostat.shared.ids import parse_id
 from rpymostat.shared.infoapi import DaemonConfig, daemon_settings, load_daemon_config
-from rpymostat.shared.options import ENGINE_ADDRESS_OPTIONS, EnvOptions, with_engine_address
+from rpymostat.shared.options import (
+    ENGINE_ADDRESS_OPTIONS,
+    EnvOptions,
+    option_value,
+    print_and_exit,
+    with_engine_address,
+)
 from rpymostat.shared.pluginargs import describe_plugins
 
 from .plugin import (
@@ -143,9 +148,7 @@ class Options(EnvOptions):
     def postOptions(self) -> None:
         """List classes, or load the environment and apply the command line over it."""
         if self["list-sensor-classes"]:
-            print(describe_plugins(installed_plugins()))
-            sys.stdout.flush()
-            raise SystemExit(0)
+            print_and_exit(describe_plugins(installed_plugins()))
         super().postOptions()
         self.config = self._overridden(self.config)
         check_classes(self.config.classes())
@@ -157,10 +160,7 @@ class Options(EnvOptions):
     def _overridden(self, config: AgentConfig) -> AgentConfig:
         changes: dict[str, Any] = {"dry_run": bool(self["dry-run"])}
         if self["interval"] is not None:
-            try:
-                changes["interval"] = parse_interval(self["interval"])
-            except ValueError as e:
-                raise usage.UsageError(f"--interval: {e}") from None
+            changes["interval"] = option_value("interval", self["interval"], parse_interval)
         specs = list(self.specs or config.sensors)
         if self["dummy"]:
             specs.append(ClassSpec("dummy"))

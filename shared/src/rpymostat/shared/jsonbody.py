@@ -38,3 +38,11 @@ def decode_json(body: bytes, max_bytes: int) -> Any:
 def encode_json(value: Any) -> bytes:
     """Encode a response value as compact UTF-8 JSON (NaN is a bug, so it raises)."""
     return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
+
+
+def error_text(body: bytes) -> str:
+    """The ``error`` of one of our JSON error bodies (else the start of the body), for logs."""
+    try:
+        return str(json.loads(body).get("error", ""))[:300]
+    except (ValueError, AttributeError):
+        return body[:120].decode("utf-8", "replace")

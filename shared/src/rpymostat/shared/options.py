@@ -3,7 +3,8 @@
 
 import dataclasses
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from twisted.logger import LogLevel
@@ -65,3 +66,18 @@ def with_engine_address(daemon: Any, address: str | None, port: int | None) -> A
     url = f"http://{host}:{port or DEFAULT_ENGINE_PORT}"
     return dataclasses.replace(daemon, locator=dataclasses.replace(daemon.locator,
                                                                    engine_url=url))
+
+
+def option_value(option: str, raw: str, parse: Callable[[str], Any]) -> Any:
+    """``parse(raw)``, or a UsageError naming ``--option`` and what is wrong."""
+    try:
+        return parse(raw)
+    except ValueError as e:
+        raise usage.UsageError(f"--{option}: {e}") from None
+
+
+def print_and_exit(text: str) -> None:
+    """For informational flags (``-l``): print ``text`` and exit 0."""
+    print(text)
+    sys.stdout.flush()
+    raise SystemExit(0)

@@ -43,9 +43,8 @@ class SimOutput:
         return response.content()
 
     def _failed(self, failure: Any) -> None:
-        failure.trap(Exception)
-        if isinstance(failure.value, OutputError):
-            raise failure.value
+        if failure.check(OutputError):
+            failure.raiseException()
         raise OutputError(f"{self._url}: {failure.getErrorMessage()}")
 
     def set(self, on: bool) -> Deferred[None]:
