@@ -45,6 +45,7 @@ bench: venv
 	$(BIN)/python bench/bus.py
 	$(BIN)/python bench/sensor_agent.py
 	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/schedule.py
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -66,3 +66,55 @@ class EngineHarness:
         if ctype.startswith(b"application/json"):
             return response.code, json.loads(content)
         return response.code, content.decode()
+
+
+class ZoneEngine(EngineHarness):
+    """An EngineAPI with started relay and zone control (fake agent client), on a Clock."""
+
+    def __init__(self, start: float = 1_790_000_000.0, stale_after: float = 600.0,
+                 interval: float = 60.0, timezone: str = "Europe/Berlin") -> None:
+        from rpymostat.engine.relays.alarms import AlarmBook
+        from rpymostat.engine.relays.control import RelayControl
+
+        from .test_relay_control import FakeAgentClient, ok
+
+        self.clock = Clock()
+        self.clock.advance(start)
+        self.store = MemoryStore()
+        self.bus = MemoryBus()
+        self.agent = FakeAgentClient(self.clock)
+        self.agent.heartbeat_reply = lambda: ok({"boot": "agent-boot-1"})
+        self.alarms = AlarmBook(self.clock, self.bus)
+        self.relays = RelayControl(self.clock, self.store, self.agent, self.bus, self.alarms,
+                                   boot="engine-boot", jitter=lambda: 1.0)
+        self.relays.startService()
+        self.timezone = timezone
+        self.start_zones(stale_after=stale_after, interval=interval)
+
+    def start_zones(self, *, stale_after: float = 600.0, interval: float = 60.0,
+                    manual_hold: float = 3600.0) -> None:
+        """A (new) started ZoneControl over the store, and the API over it."""
+        from rpymostat.engine.schedule.schedulers import installed_schedulers
+        from rpymostat.engine.zones.book import ZoneBook
+        from rpymostat.engine.zones.control import ZoneControl
+        from rpymostat.engine.zones.deciders.base import installed_deciders
+
+        self.zones = ZoneControl(self.clock, self.store,
+                                 ZoneBook(self.store, installed_schedulers(), self.timezone),
+                                 bus=self.bus, alarms=self.alarms,
+                                 deciders=installed_deciders(), relays=self.relays,
+                                 stale_after=stale_after, interval=interval,
+                                 manual_hold=manual_hold)
+        self.zones.startService()
+        assert self.zones.loaded is not None
+        result_of(self.zones.loaded)
+        self.api = EngineAPI(self.store, BearerAuth(TOKEN, AuthMode.ON), self.clock,
+                             stale_after, bus=self.bus, relays=self.relays, zones=self.zones)
+        self.treq = StubTreq(self.api.resource())
+
+    def advance(self, seconds: float, step: float = 1.0) -> None:
+        """Let ``seconds`` pass on the clock, in steps (timers fire as they fall due)."""
+        left = seconds
+        while left > 0:
+            self.clock.advance(min(step, left))
+            left -= step

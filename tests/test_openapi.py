@@ -11,6 +11,7 @@ from rpymostat.engine import __version__
 from rpymostat.engine.api import EngineAPI
 from rpymostat.engine.ingest import parse_update
 from rpymostat.engine.openapi import openapi_document
+from rpymostat.engine.zones.api import ZoneAPI
 from rpymostat.shared.errors import Unprocessable
 
 from .helpers import SEED_EXAMPLE, EngineHarness
@@ -20,12 +21,17 @@ DOC = openapi_document(__version__)
 
 
 def _routes() -> set[tuple[str, str]]:
+    """The engine's routes, with the zone API's (mounted under /v1/zones/) in their place."""
     routes = set()
-    for rule in EngineAPI.app.url_map.iter_rules():
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
-        for method in rule.methods or ():
-            if method not in ("HEAD", "OPTIONS"):
-                routes.add((method.lower(), path))
+    mounted = [(EngineAPI.app, ""), (ZoneAPI.app, "/v1/zones")]
+    for app, prefix in mounted:
+        for rule in app.url_map.iter_rules():
+            if rule.rule.startswith("/v1/zones/") and app is EngineAPI.app:
+                continue  # the branch that mounts the zone API
+            path = prefix + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            for method in rule.methods or ():
+                if method not in ("HEAD", "OPTIONS"):
+                    routes.add((method.lower(), path))
     return routes
 
 

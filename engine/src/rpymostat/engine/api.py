@@ -31,6 +31,8 @@ from .relays.control import RelayControl
 from .relays.registration import parse_registration
 from .store import Store, StoreUnavailable
 from .store.base import latest_per_sensor
+from .zones.api import ZoneAPI
+from .zones.control import ZoneControl
 
 SOURCE_URL = "https://github.com/jantman/RPyMostat"
 MAX_NAME = 64
@@ -104,7 +106,8 @@ class EngineAPI:
     def __init__(self, store: Store, auth: BearerAuth, clock: Clock,
                  stale_after: float, store_timeout: float = 10.0, *, bus: StatusBus,
                  status: Callable[[], dict[str, Any]] = dict, sync_timeout: float = 2.0,
-                 relays: RelayControl | None = None) -> None:
+                 relays: RelayControl | None = None, zones: ZoneControl | None = None
+                 ) -> None:
         self._store = store
         self._auth = auth
         self._clock = clock
@@ -115,6 +118,8 @@ class EngineAPI:
         self._sync_timeout = sync_timeout
         self._published: dict[str, datetime] = {}
         self._relays = relays
+        self._zone_control = zones
+        self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the Klein routes."""
@@ -163,7 +168,7 @@ class EngineAPI:
         """The RPyMostat payload; 201 only once every reading is on disk."""
         readings = parse_update(read_json(request), utcnow(self._clock))
         result = await self._call(self._store.add_readings(readings))
-        self._publish(readings)
+        self._accepted(readings)
         return json_response(request, {"status": "ok", "ids": list(result.ids)}, 201)
 
     @app.route("/v1/sensors/batch", methods=["POST"])
@@ -171,10 +176,16 @@ class EngineAPI:
         """Readings with their own timestamps; idempotent on (host, sensor, timestamp)."""
         readings = parse_batch(read_json(request), utcnow(self._clock))
         result = await self._call(self._store.add_readings(readings))
-        self._publish(readings)
+        self._accepted(readings)
         return json_response(request, {"status": "ok", "ids": list(result.ids),
                                        "stored": result.stored,
                                        "duplicates": result.duplicates}, 201)
+
+    def _accepted(self, readings: list[Reading]) -> None:
+        """Stored readings go on the bus and to the decisions."""
+        self._publish(readings)
+        if self._zone_control is not None:
+            self._zone_control.readings(readings)
 
     def _publish(self, readings: list[Reading]) -> None:
         """Accepted readings go on the bus as ``sensor.<host>.<sensor>``: the newest of each
@@ -251,9 +262,15 @@ class EngineAPI:
     async def patch_sensor(self, request: Request, sensor_id: str) -> bytes:
         """Rename a sensor or assign it to a zone."""
         changes = parse_sensor_changes(read_json(request))
+        if changes.zone is not None and self._zones is not None \
+                and changes.zone not in self._zones.book.zones:
+            raise Unprocessable(f"zone: no such zone {changes.zone!r}; create it with"
+                                    " POST /v1/zones")
         sensor = await self._call(self._store.update_sensor(sensor_id, changes))
         if sensor is None:
             raise NotFound(f"no such sensor: {sensor_id}")
+        if self._zone_control is not None:
+            self._zone_control.sensor_changed(sensor, sensor_id)
         return json_response(request, sensor_json(sensor, utcnow(self._clock), self._stale_after))
 
     @app.route("/v1/sensors/<string:sensor_id>", methods=["DELETE"])
@@ -262,6 +279,8 @@ class EngineAPI:
         if not await self._call(self._store.delete_sensor(sensor_id)):
             raise NotFound(f"no such sensor: {sensor_id}")
         self._published.pop(sensor_id, None)
+        if self._zone_control is not None:
+            self._zone_control.sensor_changed(None, sensor_id)
         host_id, _, local_id = sensor_id.partition(":")
         self._bus.publish(_sensor_topic(host_id, local_id),  # None deletes: the node goes
                           dict.fromkeys(("id", "value", "timestamp", "type")))
@@ -317,6 +336,33 @@ class EngineAPI:
         on = parse_state_command(read_json(request))
         return json_response(request, await control.manual(relay_id, on))
 
+    # -- zones -------------------------------------------------------------------------------
+
+    def _zone_api(self) -> ZoneAPI:
+        if self._zones is None:
+            raise ServiceUnavailable("zone control is not running")
+        return self._zones
+
+    @app.route("/v1/zones", methods=["GET"])
+    def list_zones(self, request: Request) -> bytes:
+        """Every zone with its settings and live state."""
+        return self._zone_api().list_zones(request)
+
+    @app.route("/v1/zones", methods=["POST"])
+    async def create_zone(self, request: Request) -> bytes:
+        """A new zone."""
+        return await self._zone_api().create_zone(request)
+
+    @app.route("/v1/zones/", branch=True)
+    def zone_routes(self, request: Request) -> Resource:
+        """``/v1/zones/<z>`` and below: the zone API."""
+        return self._zone_api().app.resource()  # type: ignore[no-any-return]
+
+    @app.route("/v1/plugins", methods=["GET"])
+    def plugins(self, request: Request) -> bytes:
+        """Installed scheduler and decider plugins and their parameter schemas."""
+        return self._zone_api().plugins(request)
+
     @app.route("/v1/alarms", methods=["GET"])
     def alarms(self, request: Request) -> bytes:
         """Active alarms, then the recently cleared ones."""
@@ -335,6 +381,7 @@ _ROOT_PAGE = """<!doctype html>
 <li><a href="/v1/status">Status</a></li>
 <li><a href="/v1/sensors">Sensors</a></li>
 <li><a href="/v1/bus/snapshot">Live status tree</a></li>
+<li><a href="/v1/zones">Zones</a></li>
 <li><a href="/v1/relays">Relays (commanded and reported)</a></li>
 <li><a href="/v1/alarms">Alarms</a></li>
 <li><a href="/v1/logs">Latest warnings from every daemon</a></li>

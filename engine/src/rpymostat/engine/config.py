@@ -1,5 +1,6 @@
 """The engine's configuration: environment variables only, declared in one table."""
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,33 @@ from rpymostat.shared.envconfig import (
     parse_zmq_endpoint,
     token_setting,
 )
+
+from .schedule.timespec import parse_zone_name
+
+
+def local_timezone(environ: Mapping[str, str], etc: Path = Path("/etc")) -> str:
+    """This machine's IANA time zone: $TZ, /etc/timezone, the /etc/localtime link, else UTC."""
+    candidates = [environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append((etc / "timezone").read_text().strip())
+    try:
+        target = str((etc / "localtime").resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        try:
+            if name:
+                return parse_zone_name(name).key
+        except ValueError:
+            continue
+    return "UTC"
+
+
+def parse_timezone(value: str) -> str:
+    """An IANA time zone name."""
+    return parse_zone_name(value.strip()).key
 
 
 def parse_store_url(value: str) -> str:
@@ -76,6 +104,12 @@ SETTINGS: tuple[Setting, ...] = (
             "time limit for each call to a relay agent (heartbeat, command)"),
     Setting("RPYMOSTAT_RELAY_RETRIES", "5", "count", parse_int_range(1, 1000),
             "failed re-sends to a relay before the relay-mismatch alarm"),
+    Setting("RPYMOSTAT_TIMEZONE", None, "IANA zone", parse_timezone,
+            "time zone of new zones' schedules (default: this machine's, else UTC)"),
+    Setting("RPYMOSTAT_DECISION_INTERVAL", "60", "seconds", parse_positive_float,
+            "every zone is decided this often (and on every new reading)"),
+    Setting("RPYMOSTAT_MANUAL_HOLD", "3600", "seconds", parse_positive_float,
+            "an output switched by hand is left alone by the zone for this long"),
 )
 
 
@@ -98,6 +132,9 @@ class EngineConfig:
     name: str
     agent_timeout: float = 5.0
     relay_retries: int = 5
+    timezone: str = "UTC"
+    decision_interval: float = 60.0
+    manual_hold: float = 3600.0
 
     @property
     def uses_mongodb(self) -> bool:
@@ -132,4 +169,7 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         name=instance_name(v["RPYMOSTAT_ENGINE_NAME"] or default_instance_name("engine")),
         agent_timeout=v["RPYMOSTAT_AGENT_TIMEOUT"],
         relay_retries=v["RPYMOSTAT_RELAY_RETRIES"],
+        timezone=v["RPYMOSTAT_TIMEZONE"] or local_timezone(environ),
+        decision_interval=v["RPYMOSTAT_DECISION_INTERVAL"],
+        manual_hold=v["RPYMOSTAT_MANUAL_HOLD"],
     )

@@ -15,6 +15,8 @@ from .ingest import (
     MAX_TYPE,
     MIN_CELSIUS,
 )
+from .zones.openapi import SCHEMAS as ZONE_SCHEMAS
+from .zones.openapi import zone_paths
 
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$"}
 _CELSIUS = {"type": ["number", "null"], "minimum": MIN_CELSIUS, "maximum": MAX_CELSIUS,
@@ -327,9 +329,10 @@ def openapi_document(version: str) -> dict[str, Any]:
                                 " too, except /, /v1/status and /v1/openapi.json."},
         "servers": [{"url": "/"}],
         "security": _MUTATING,
-        "paths": {**_paths(), **_relay_paths()},
+        "paths": {**_paths(), **_relay_paths(),
+                  **zone_paths(_ref, _json, _errors, _MUTATING)},
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, **ZONE_SCHEMAS},
             "securitySchemes": {"siteToken": {"type": "http", "scheme": "bearer"}},
         },
     }

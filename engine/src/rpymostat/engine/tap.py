@@ -29,8 +29,12 @@ from .instance import load_or_create_instance_id
 from .relays.agentclient import AgentClient
 from .relays.alarms import AlarmBook
 from .relays.control import RelayControl
+from .schedule.schedulers import installed_schedulers
 from .store import Store
 from .token import load_or_create_token
+from .zones.book import ZoneBook
+from .zones.control import ZoneControl
+from .zones.deciders.base import installed_deciders
 
 _log = Logger(namespace="rpymostat.engine")
 
@@ -120,13 +124,21 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                 "advertised": advertiser.advertised.name if advertiser and advertiser.advertised
                 else None}
 
+    alarms = AlarmBook(reactor, bus.hub)
     relays = RelayControl(reactor, store, AgentClient(http_client(reactor), token,
                                                       config.agent_timeout),
-                          bus.hub, AlarmBook(reactor, bus.hub), boot=bus.boot,
+                          bus.hub, alarms, boot=bus.boot,
                           retries=config.relay_retries, ready=store_service.when_started)
     relays.setServiceParent(top)
+    zones = ZoneControl(reactor, store, ZoneBook(store, installed_schedulers(), config.timezone),
+                        bus=bus.hub, alarms=alarms, deciders=installed_deciders(),
+                        relays=relays, stale_after=config.stale_after,
+                        interval=config.decision_interval, manual_hold=config.manual_hold,
+                        ready=lambda: relays.loaded or succeed(None))
+    zones.setServiceParent(top)
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
-                    config.store_timeout, bus=bus.hub, status=status, relays=relays)
+                    config.store_timeout, bus=bus.hub, status=status, relays=relays,
+                    zones=zones)
     site = make_site(api.resource(), access_log=config.log_level <= LogLevel.debug)
     listener = strports.service(config.listen, site)
     listener.setServiceParent(top)

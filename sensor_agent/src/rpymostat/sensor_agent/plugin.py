@@ -8,13 +8,12 @@ never blocks the reactor: file plugins run their blocking part through ``context
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
 from rpymostat.shared import pluginargs
-from rpymostat.shared.pluginargs import PluginArg
+from rpymostat.shared.pluginargs import PluginArg, load_plugins
 
 ENTRY_POINT_GROUP = "rpymostat.sensors"
 T = TypeVar("T")
@@ -99,7 +98,7 @@ def parse_sensors_setting(value: str) -> tuple[ClassSpec, ...]:
 
 def installed_plugins() -> dict[str, SensorPlugin]:
     """Every plugin registered under :data:`ENTRY_POINT_GROUP`, by name."""
-    return {ep.name: ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return load_plugins(ENTRY_POINT_GROUP)
 
 
 def plugin_kwargs(plugin: SensorPlugin, args: Mapping[str, str]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ parsed) or a ValueError naming the plugin and the argument; :func:`describe_plug
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
 
 
@@ -28,6 +29,11 @@ class DescribedPlugin(Protocol):
     name: ClassVar[str]
     description: ClassVar[str]
     arguments: ClassVar[tuple[PluginArg, ...]]
+
+
+def load_plugins(group: str) -> dict[str, Any]:
+    """Every plugin registered under the entry point ``group``, by name."""
+    return {ep.name: ep.load() for ep in entry_points(group=group)}
 
 
 def plugin_kwargs(plugin: DescribedPlugin, args: Mapping[str, str], kind: str = "class"

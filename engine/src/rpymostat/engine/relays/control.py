@@ -379,6 +379,10 @@ class RelayControl(Service):
             "pending": {"attempts": relay.attempts, "next_try_in_s": next_try,
                         "last_error": relay.last_error}}
 
+    def entries(self) -> list[RelayEntry]:
+        """Every output of every registered agent."""
+        return [relay for agent in self.agents.values() for relay in agent.relays.values()]
+
     def relays_json(self) -> list[dict[str, Any]]:
         """Every relay of every agent, by id."""
         return sorted((self.relay_json(agent, relay) for agent in self.agents.values()

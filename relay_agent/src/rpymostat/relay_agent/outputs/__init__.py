@@ -9,12 +9,11 @@ every call has a time limit set by the caller.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
 
 from twisted.internet.defer import Deferred
 
-from rpymostat.shared.pluginargs import PluginArg
+from rpymostat.shared.pluginargs import PluginArg, load_plugins
 
 ENTRY_POINT_GROUP = "rpymostat.relays"
 
@@ -61,7 +60,7 @@ class OutputPlugin(Protocol):
 
 def installed_plugins() -> Mapping[str, OutputPlugin]:
     """Every plugin registered under :data:`ENTRY_POINT_GROUP`, by name."""
-    return {ep.name: ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return load_plugins(ENTRY_POINT_GROUP)
 
 
 def physical(on: bool, active_low: bool) -> bool:

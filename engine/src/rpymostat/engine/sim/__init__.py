@@ -1,0 +1,1 @@
+"""The simulated house: a thermal model the sim sensor and relay plugins talk to."""

@@ -1,0 +1,1 @@
+"""Zones: settings, rules, decisions and their API."""

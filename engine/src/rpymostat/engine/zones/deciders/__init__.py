@@ -1,0 +1,1 @@
+"""Decider plugins (entry point group ``rpymostat.deciders``)."""
