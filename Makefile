@@ -46,6 +46,7 @@ bench: venv
 	$(BIN)/python bench/sensor_agent.py
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/control_quality.py
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis

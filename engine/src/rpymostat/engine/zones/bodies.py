@@ -44,6 +44,9 @@ ZONE_FIELDS: dict[str, dict[str, Any]] = {
     "sensor_weights": {"type": "object"},
     "outputs": {"type": "array", "maxItems": 64,
                 "items": {"type": "string", "pattern": _RELAY_ID}},
+    "outdoor_sensor": {"type": ["string", "null"], "pattern": _RELAY_ID},
+    "predictive_start": {"type": "boolean"},
+    "max_head_start_s": {"type": "number", "minimum": 0, "maximum": 21_600},
 }
 
 
@@ -150,7 +153,7 @@ def _normalised(data: Mapping[str, Any], zone: Zone) -> dict[str, Any]:
         changes["outputs"] = tuple(dict.fromkeys(data["outputs"]))
     if "sensor_weights" in data:
         changes["sensor_weights"] = _weights(data["sensor_weights"])
-    for key in ("deadband", "frost_c", "max_c", "safe_duty"):
+    for key in ("deadband", "frost_c", "max_c", "safe_duty", "max_head_start_s"):
         if key in changes:
             changes[key] = float(changes[key])
     return changes

@@ -34,12 +34,16 @@ from ..relays.alarms import AlarmBook
 from ..relays.control import RelayControl, RelayEntry
 from ..store import Store
 from .book import ZoneBook
-from .decide import SafetyMemory, ZoneReading, ZoneVerdict, decide_zone
-from .deciders.base import Decider, DeciderPlugin, OutputState
+from .decide import ZoneReading, ZoneVerdict
+from .deciders.base import DeciderPlugin, OutputState
+from .learn import RateLearner
 from .model import DEFAULT_DECIDER, Zone
+from .predict import time_to_target
+from .step import ZoneMind, horizon_s, turn
 
 _log = Logger(namespace="rpymostat.engine.zones")
 DECISIONS = "zone_decision"
+LEARNING = "zone_learning"
 KEEP_DECISIONS = 500
 
 
@@ -58,9 +62,8 @@ class SensorNow:
 class ZoneRuntime:
     """What the loop keeps per zone between decisions."""
 
-    decider: Decider
+    mind: ZoneMind
     decider_key: str
-    memory: SafetyMemory = field(default_factory=SafetyMemory)
     last: dict[str, Any] | None = None
     number: int = 0  # the zone's own count of decisions (its stored ring's index)
     decisions: deque[dict[str, Any]] = field(default_factory=lambda: deque(
@@ -106,6 +109,7 @@ class ZoneControl(Service):
         self._pending: set[str] = set()
         self._locks: dict[str, DeferredLock] = {}
         self._seq = 0
+        self._learnt: dict[str, RateLearner] = {}
         self._loop: task.LoopingCall | None = None
         self.loaded: Deferred[None] | None = None
 
@@ -122,6 +126,8 @@ class ZoneControl(Service):
         await self.book.load()
         # from now on the API's hooks (readings, sensor edits) keep this current
         self.sensors = {r.id: sensor_now(r) for r in await self._store.list_sensors()}
+        self._learnt = {zone_id: RateLearner.from_doc(doc) for zone_id, doc
+                        in (await self._store.get_docs(LEARNING)).items()}
         for doc in sorted((await self._store.get_docs(DECISIONS)).values(),
                           key=lambda d: d["seq"]):
             self._seq = max(self._seq, doc["seq"])
@@ -216,17 +222,30 @@ class ZoneControl(Service):
                           zone=zone.id, name=zone.decider, default=DEFAULT_DECIDER)
                 plugin, params = self.deciders[DEFAULT_DECIDER], {}
             decider = plugin(with_defaults(params, plugin.schema))
-            fresh = ZoneRuntime(decider, key)
+            fresh = ZoneRuntime(ZoneMind(decider), key)
             if rt is not None:
-                fresh.memory, fresh.last, fresh.decisions = rt.memory, rt.last, rt.decisions
-                fresh.number = rt.number
+                fresh.mind.memory, fresh.mind.learner = rt.mind.memory, rt.mind.learner
+                fresh.last, fresh.decisions, fresh.number = rt.last, rt.decisions, rt.number
+            else:
+                fresh.mind.learner = self._learnt.pop(zone.id, RateLearner())
             self.runtime[zone.id] = rt = fresh
         return rt
 
+    def outdoor_sensors(self) -> set[str]:
+        """The sensors some zone takes as its outdoor temperature (in no zone's average)."""
+        return {z.outdoor_sensor for z in self.book.zones.values() if z.outdoor_sensor}
+
     def zone_sensors(self, zone_id: str) -> list[SensorNow]:
         """The sensors of a zone (an unknown zone's sensors belong to ``house``)."""
-        return sorted((s for s in self.sensors.values()
-                       if self.book.zone_of_sensor(s.zone) == zone_id), key=lambda s: s.id)
+        outdoor = self.outdoor_sensors()
+        return sorted((s for s in self.sensors.values() if s.id not in outdoor
+                       and self.book.zone_of_sensor(s.zone) == zone_id), key=lambda s: s.id)
+
+    def outdoor(self, zone: Zone, now: float) -> float | None:
+        """The zone's outdoor temperature: its outdoor sensor's fresh value (any weather
+        source is a sensor plugin reporting one)."""
+        sensor = self.sensors.get(zone.outdoor_sensor or "")
+        return sensor.value if sensor is not None and self.fresh(sensor, now) else None
 
     def fresh(self, sensor: SensorNow, now: float) -> bool:
         """A value not older than the stale limit."""
@@ -236,15 +255,17 @@ class ZoneControl(Service):
         """The weighted average of the zone's fresh readings."""
         sensors = self.zone_sensors(zone.id)
         fresh = [s for s in sensors if self.fresh(s, now)]
+        outdoor_ids = self.outdoor_sensors()
         coldest = min((s.value for s in self.sensors.values() if self.fresh(s, now)
-                       and s.value is not None), default=None)
+                       and s.value is not None and s.id not in outdoor_ids), default=None)
+        outdoor = self.outdoor(zone, now)
         if not fresh:
-            return ZoneReading(None, zone.name, 0, len(sensors), coldest)
+            return ZoneReading(None, zone.name, 0, len(sensors), coldest, outdoor)
         total = sum(zone.weight(s.id) for s in fresh)
         value = sum((s.value or 0.0) * zone.weight(s.id) for s in fresh) / total
         label = fresh[0].label if len(fresh) == 1 else f"{zone.name} ({len(fresh)} sensors)"
         return ZoneReading(round(value, 3), label, len(fresh), len(sensors) - len(fresh),
-                           coldest)
+                           coldest, outdoor)
 
     def zone_outputs(self, zone_id: str) -> list[RelayEntry]:
         """The outputs of a zone (unassigned ones belong to ``house``)."""
@@ -270,17 +291,18 @@ class ZoneControl(Service):
         now = self._clock.seconds()
         at = self._now()
         rt = self._runtime(zone)
-        segment = self.book.plan(zone_id, at, at + timedelta(seconds=1))[0]
-        target_c = zone.celsius(segment.rule.target)
+        plan = self.book.plan(zone_id, at, at + timedelta(seconds=1 + horizon_s(zone)))
         reading = self.zone_reading(zone, now)
         outputs = self.zone_outputs(zone_id)
         heat = [e for e in outputs if e.info.function == "heat"]
         cool = [e for e in outputs if e.info.function == "cool"]
-        zv = decide_zone(zone, reading, target_c, heat=group_state(heat),
-                         cool=group_state(cool), decider=rt.decider, memory=rt.memory, now=now)
+        done = turn(zone, rt.mind, now=now, plan=plan, reading=reading, heat=group_state(heat),
+                    cool=group_state(cool))
+        zv = done.zv
         commanded = await self._command(zone_id, zv, heat, cool, now)
-        record = self._record(zone, zv, reading, target_c=target_c,
-                              rule=segment.rule.to_json(), commands=commanded)
+        record = self._record(zone, zv, reading, target_c=done.target_c,
+                              rule=plan[0].rule.to_json(), commands=commanded)
+        record["early_start"] = done.early.to_json(iso_seconds) if done.early else None
         rt.number += 1
         record["number"] = rt.number
         rt.last = record
@@ -291,6 +313,8 @@ class ZoneControl(Service):
         try:
             await self._store.put_doc(DECISIONS, f"{zone_id}:{rt.number % KEEP_DECISIONS}",
                                       record)
+            if done.learnt:
+                await self._store.put_doc(LEARNING, zone_id, rt.mind.learner.to_doc())
         except Exception as e:
             _log.warn("zone {zone}: decision not stored: {e}", zone=zone_id, e=e)
         return record
@@ -348,7 +372,32 @@ class ZoneControl(Service):
                 "outputs": [{"id": e.id, "function": e.info.function,
                              "commanded": e.commanded, "reported": e.info.state}
                             for e in self.zone_outputs(zone_id)],
+                "outdoor": reading.outdoor,
+                **self.predictive_json(zone, reading, last),
                 "decision": last}
+
+    def predictive_json(self, zone: Zone, reading: ZoneReading, last: dict[str, Any] | None
+                        ) -> dict[str, Any]:
+        """Time-to-target and what predictive start has learnt."""
+        rt = self.runtime.get(zone.id)
+        learner = rt.mind.learner if rt else self._learnt.get(zone.id, RateLearner())
+        target_c = last["target"] if last and last.get("target") is not None else None
+        early = rt.mind.early if rt else None
+        if early is not None:
+            target_c = early.change.target_c
+        ttt = {"seconds": None, "why": "no decision yet"} if target_c is None else \
+            time_to_target(zone, temp=reading.temperature, target_c=target_c,
+                           outdoor=reading.outdoor, learner=learner)
+        models = {}
+        for function in ("heat", "cool"):
+            model = learner.model(function)
+            models[function] = model.to_json() if model else {
+                "samples": learner.samples(function), "learning": True}
+        return {"time_to_target": ttt,
+                "predictive_start": {"enabled": zone.predictive_start,
+                                     "max_head_start_s": zone.max_head_start_s,
+                                     "early_start": early.to_json(iso_seconds) if early
+                                     else None, "rates": models}}
 
     def decisions(self, zone_id: str, limit: int) -> list[dict[str, Any]]:
         """The zone's latest decisions, newest first."""

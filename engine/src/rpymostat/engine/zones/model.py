@@ -24,6 +24,7 @@ FROST_C = 7.0
 MAX_C = 35.0
 LIMIT_RANGE = (0.0, 45.0)  # where the safety limits themselves may be set
 DEFAULT_DECIDER = "hysteresis"
+MAX_HEAD_START_S = 7200.0  # predictive start's default cap (Nest and ecobee use 2-3 h)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Zone:
     safe_duty: float = 0.2
     sensor_weights: dict[str, float] = field(default_factory=dict)
     outputs: tuple[str, ...] = ()
+    outdoor_sensor: str | None = None  # its reading is the outdoors, not part of the average
+    predictive_start: bool = True
+    max_head_start_s: float = MAX_HEAD_START_S
     seq: int = 0
 
     def celsius(self, target: Target) -> float:
@@ -75,7 +79,9 @@ class Zone:
                 "max_c": self.max_c, "timezone": self.timezone, "decider": self.decider,
                 "decider_params": dict(self.decider_params), "safe_mode": self.safe_mode,
                 "safe_duty": self.safe_duty, "sensor_weights": dict(self.sensor_weights),
-                "outputs": list(self.outputs), "seq": self.seq}
+                "outputs": list(self.outputs), "outdoor_sensor": self.outdoor_sensor,
+                "predictive_start": self.predictive_start,
+                "max_head_start_s": self.max_head_start_s, "seq": self.seq}
 
 
 def target_from_json(value: float | str) -> Target:
@@ -92,6 +98,9 @@ def zone_from_doc(doc: dict[str, Any]) -> Zone:
                 decider=doc["decider"], decider_params=dict(doc["decider_params"]),
                 safe_mode=doc["safe_mode"], safe_duty=doc["safe_duty"],
                 sensor_weights=dict(doc["sensor_weights"]), outputs=tuple(doc["outputs"]),
+                outdoor_sensor=doc.get("outdoor_sensor"),
+                predictive_start=doc.get("predictive_start", True),
+                max_head_start_s=doc.get("max_head_start_s", MAX_HEAD_START_S),
                 seq=doc.get("seq", 0))
 
 

@@ -36,6 +36,24 @@ SCHEMAS: dict[str, Any] = {
         "state": {"type": "object", "properties": {
             "temperature": {"type": ["number", "null"]},
             "sensors": {"type": "array"}, "outputs": {"type": "array"},
+            "outdoor": {"type": ["number", "null"],
+                        "description": "the zone's outdoor sensor's fresh value"},
+            "time_to_target": {"type": "object", "description": "how long until the zone"
+                               " reaches its setpoint at the learnt rate (Nest's"
+                               " time-to-temperature)", "properties": {
+                                   "seconds": {"type": ["integer", "null"],
+                                               "description": "0: there; null: unknown"
+                                                              " or out of reach"},
+                                   "function": {"enum": ["heat", "cool"]},
+                                   "setpoint": {"type": "number"},
+                                   "why": {"type": "string"}}},
+            "predictive_start": {"type": "object", "properties": {
+                "enabled": {"type": "boolean"}, "max_head_start_s": {"type": "number"},
+                "early_start": {"type": ["object", "null"],
+                                "description": "the early start in force: for which change"
+                                               " (for, target), since when, need_s"},
+                "rates": {"type": "object", "description": "per function the learnt model"
+                          " rate = a + b·(indoor − outdoor) K/h, or samples so far"}}},
             "decision": {"anyOf": [{"$ref": "#/components/schemas/Decision"},
                                    {"type": "null"}]}}},
         "current": _RULE}},
@@ -98,7 +116,9 @@ SCHEMAS: dict[str, Any] = {
         "seq": {"type": "integer"}, "at": {"type": "string"}, "state": {"type": "string"},
         "reason": {"type": "string"}, "temperature": {"type": ["number", "null"]},
         "target": {"type": "number"}, "heat": {"type": "boolean"}, "cool": {"type": "boolean"},
-        "safe_mode": {"type": "boolean"}, "rule": _RULE, "commands": {"type": "array"}}},
+        "safe_mode": {"type": "boolean"}, "rule": _RULE, "commands": {"type": "array"},
+        "early_start": {"type": ["object", "null"],
+                        "description": "set while predictive start runs ahead of a change"}}},
     "DecisionList": {"type": "object", "properties": {"decisions": {
         "type": "array", "items": {"$ref": "#/components/schemas/Decision"}}}},
     "Plugins": {"type": "object", "properties": {
