@@ -78,6 +78,14 @@ def _check_number(value: float, schema: Schema, where: str) -> None:
         raise SchemaError(f"{where} must be at most {schema['maximum']:g}")
 
 
+def matches(pattern: str, value: str) -> bool:
+    """JSON Schema's ``pattern`` (ECMA-262, unanchored): Python's ``$`` also matches before a
+    final newline, ECMA's does not, so ``"id\n"`` must not pass ``^[a-z]+$``."""
+    if pattern.endswith("$") and not pattern.endswith("\\$") and value.endswith("\n"):
+        return False
+    return re.search(pattern, value) is not None
+
+
 def _check_string(value: str, schema: Schema, where: str) -> None:
     if len(value) < schema.get("minLength", 0):
         raise SchemaError(f"{where} must not be empty" if schema["minLength"] == 1
@@ -85,7 +93,7 @@ def _check_string(value: str, schema: Schema, where: str) -> None:
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         raise SchemaError(f"{where} is too long ({len(value)} > {schema['maxLength']}"
                           " characters)")
-    if "pattern" in schema and not re.search(schema["pattern"], value):
+    if "pattern" in schema and not matches(schema["pattern"], value):
         raise SchemaError(f"{where} {value[:40]!r} does not match {schema['pattern']}")
 
 

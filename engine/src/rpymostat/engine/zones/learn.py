@@ -97,16 +97,20 @@ class _Sums:
         self.n += 1
 
     def mean_rate(self) -> float:
-        return self.y / self.w
+        return self.y / self.w if self.w > 0 else 0.0
 
     def spread(self) -> float:
         """The standard deviation of the diffs."""
+        if self.w <= 0:
+            return 0.0
         return math.sqrt(max(0.0, self.xx / self.w - (self.x / self.w) ** 2))
 
     def line(self) -> tuple[float, float] | None:
         """(a, b) of the least-squares line, None when the diffs do not spread."""
+        if self.w <= 0:
+            return None
         sxx = self.xx - self.x * self.x / self.w
-        if self.w <= 0 or sxx <= 1e-9:
+        if sxx <= 1e-9:
             return None
         b = (self.xy - self.x * self.y / self.w) / sxx
         return (self.y - b * self.x) / self.w, b
@@ -200,12 +204,21 @@ class RateLearner:
                 target = getattr(learner, kind)
                 for f in FUNCTIONS:
                     saved = doc[kind][f]
-                    target[f] = _Sums(float(saved["w"]), float(saved["x"]),
-                                      float(saved["y"]), float(saved["xx"]),
-                                      float(saved["xy"]), int(saved["n"]))
-        except (KeyError, TypeError, ValueError):
+                    sums = _Sums(float(saved["w"]), float(saved["x"]), float(saved["y"]),
+                                 float(saved["xx"]), float(saved["xy"]), int(saved["n"]))
+                    if not _sane(sums):
+                        return cls()
+                    target[f] = sums
+        except (KeyError, TypeError, ValueError, OverflowError):
             return cls()
         return learner
+
+
+def _sane(sums: _Sums) -> bool:
+    """Finite sums, a count of at least zero, and weight wherever there are samples."""
+    values = (sums.w, sums.x, sums.y, sums.xx, sums.xy)
+    return all(math.isfinite(v) for v in values) and sums.n >= 0 and sums.xx >= 0 \
+        and (sums.w > 0 if sums.n > 0 else sums.w >= 0)
 
 
 def _plausible(function: str, a: float, b: float) -> bool:
