@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,6 +27,25 @@ def assert_clean_exit(daemon: "Daemon") -> None:
         assert code == -signal.SIGTERM and "Server Shut Down." in daemon.log(), daemon.log()
     else:
         assert code == 0, daemon.log()
+
+
+def free_offset(ports: tuple[int, ...]) -> int:
+    """An offset at which every one of ``ports`` is bindable on 127.0.0.1, below the ephemeral
+    range (where outgoing connections of other tests hold ports)."""
+    for _ in range(100):
+        offset = random.randrange(2_000, 20_000)
+        if all(_bindable(p + offset) for p in ports):
+            return offset
+    raise RuntimeError("no free block of ports")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def free_port() -> int:

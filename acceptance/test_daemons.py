@@ -7,7 +7,7 @@ import pytest
 from .processes import BIN, Daemon, assert_clean_exit, free_port
 
 DAEMONS = [("rpymostat-sensor-agent", "SENSOR_AGENT"), ("rpymostat-relay-agent", "RELAY_AGENT"),
-           ("rpymostat-webui", "WEBUI")]
+           ("rpymostat-webui", "WEBUI"), ("rpymostat-house", "HOUSE")]
 
 
 @pytest.mark.parametrize(("name", "prefix"), DAEMONS)

@@ -76,3 +76,15 @@ def test_engine_mongodb_is_an_extra(wheels: Path) -> None:
     """The engine alone does not pull txmongo; the [mongodb] extra does."""
     assert "txmongo" not in _resolve(wheels, "rpymostat-engine")
     assert {"txmongo", "pymongo"} <= _resolve(wheels, "rpymostat-engine[mongodb]")
+
+
+def test_engine_ships_the_simulated_house(wheels: Path) -> None:
+    """The engine's wheel carries the house daemon: its twistd plugin, its page (package
+    data) and the ``rpymostat-house`` console script."""
+    [wheel] = wheels.glob("rpymostat_engine-*.whl")
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    assert "twisted/plugins/rpymostat_house.py" in names
+    assert "rpymostat/engine/sim/static/house.html" in names
+    [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "rpymostat-house = rpymostat.engine.sim.tap:main" in archive.read(entry_points).decode()

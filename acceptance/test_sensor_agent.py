@@ -106,9 +106,9 @@ def test_list_sensor_classes_and_bad_class(tmp_path: Path) -> None:
     assert listed.returncode == 0
     assert {"w1:", "owfs:", "sim:", "dummy:"} <= {line.split()[0] for line in
                                                   listed.stdout.splitlines() if line[:1] != " "}
-    bad = subprocess.run([str(BIN / "rpymostat-sensor-agent"), "-c", "sim"],
+    bad = subprocess.run([str(BIN / "rpymostat-sensor-agent"), "-c", "sim=url=ftp://house"],
                          capture_output=True, text=True, timeout=30, check=False)
-    assert bad.returncode == 2 and "needs url=" in bad.stderr
+    assert bad.returncode == 2 and "must be an http" in bad.stderr
     shown = subprocess.run([str(BIN / "rpymostat-sensor-agent"), "--show-config"],
                            capture_output=True, text=True, timeout=30, check=False,
                            env={**os.environ, "RPYMOSTAT_SENSOR_INTERVAL": "15"})

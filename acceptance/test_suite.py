@@ -2,7 +2,6 @@
 
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -10,27 +9,15 @@ import sys
 import time
 import urllib.request
 
-HTTP_PORTS = (8088, 8089, 8090, 8080)
+from .processes import free_offset
+
+HTTP_PORTS = (8088, 8089, 8090, 8080, 8093)  # 8093: the simulated house (no 1-wire here)
 DEFAULT_PORTS = (*HTTP_PORTS, 8091, 8092)  # + the bus
 
 
 def _free_offset() -> int:
-    """An offset whose four ports are bindable and below the ephemeral range (where
-    outgoing connections of other tests hold ports)."""
-    for _ in range(100):
-        offset = random.randrange(2_000, 20_000)
-        if all(_bindable(p + offset) for p in DEFAULT_PORTS):
-            return offset
-    raise RuntimeError("no free block of ports")
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+    """An offset whose ports are bindable and below the ephemeral range."""
+    return free_offset(DEFAULT_PORTS)
 
 
 def _is_free(port: int) -> bool:
@@ -72,12 +59,12 @@ def test_suite_starts_everything_and_stops_on_ctrl_c(tmp_path) -> None:
         assert status["engine"]["state"] == "found", status
         assert status["bus"]["connected"], status
         sensors: list = []
-        while time.monotonic() < deadline and not sensors:  # dummy readings (no 1-wire here)
+        while time.monotonic() < deadline and not sensors:  # the simulated house (no 1-wire)
             with urllib.request.urlopen(f"http://127.0.0.1:{8088 + offset}/v1/sensors",
                                         timeout=5) as response:
                 sensors = json.load(response)["sensors"]
             time.sleep(0.1)
-        assert sensors and sensors[0]["type"] == "dummy", sensors
+        assert sensors and sensors[0]["type"] == "sim", sensors
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0

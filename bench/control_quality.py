@@ -69,8 +69,6 @@ WEEK_S = 7 * 86400.0
 BAND_K = 0.5
 ON_TARGET_K = 0.3
 NOISE_K = 0.05
-HEATER_KW = 12.0  # twice the design loss at −10 °C (UA 200 W/K): a common boiler sizing
-COOLER_KW = 5.0
 
 
 @dataclass(frozen=True)
@@ -173,8 +171,7 @@ def simulate(season: Season, control: Controller, seed: int) -> Trace:
                            utc_offset_h=season.utc_offset_h, seed=seed, step_hours=6.0,
                            step_sd=2.0)
     start = season.start.timestamp()
-    house = SimZone(ZoneParams(heater_kw=HEATER_KW, cooler_kw=COOLER_KW,
-                               solar_kw=season.solar_kw), season.night)
+    house = SimZone(ZoneParams(solar_kw=season.solar_kw), season.night)
     rng = random.Random(f"{seed}:sensor")
     trace = Trace()
     heater = cooler = False

@@ -148,7 +148,7 @@ def test_environment_and_defaults() -> None:
 @pytest.mark.parametrize(("args", "env", "message"), [
     (["-c", "nosuch"], {}, "unknown sensor class 'nosuch'"),
     (["-c", "dummy=colour=red"], {}, "no argument(s) colour"),
-    (["-c", "sim"], {}, "needs url="),
+    (["-c", "sim=url=ftp://house"], {}, "must be an http:// or https:// URL"),
     (["-i", "0"], {}, "--interval"),
     (["-p", "9000"], {}, "--engine-port needs --engine-address"),
     ([], {"RPYMOSTAT_SENSOR_QUEUE_MAX": "5"}, "RPYMOSTAT_SENSOR_QUEUE_MAX"),

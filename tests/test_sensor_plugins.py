@@ -246,7 +246,7 @@ def test_the_four_classes_are_installed() -> None:
     plugins = installed_plugins()
     assert {"w1", "owfs", "sim", "dummy"} <= set(plugins)
     text = describe_plugins(plugins)
-    assert "url (required)" in text and "root (default '/sys/bus/w1/devices')" in text
+    assert "url (optional)" in text and "root (default '/sys/bus/w1/devices')" in text
 
 
 def test_class_specs() -> None:
@@ -271,8 +271,7 @@ def test_plugin_arguments_are_validated_by_name() -> None:
         plugin_kwargs(plugins["dummy"], {"colour": "red"})
     with pytest.raises(ValueError, match="count='99'"):
         plugin_kwargs(plugins["dummy"], {"count": "99"})
-    with pytest.raises(ValueError, match="needs url="):
-        plugin_kwargs(plugins["sim"], {})
+    assert plugin_kwargs(plugins["sim"], {})["url"] is None  # without url: found by mDNS
     with pytest.raises(ValueError, match="http"):
         plugin_kwargs(plugins["sim"], {"url": "ftp://x"})
     with pytest.raises(ValueError, match="not a valid id"):

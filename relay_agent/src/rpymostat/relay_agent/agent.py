@@ -38,7 +38,7 @@ def build_outputs(config: RelayConfig, context: OutputContext) -> dict[str, Outp
     outputs = {}
     for spec in config.outputs:
         plugin = plugins[spec.cls]
-        driver = plugin(context, spec.id, spec.active_low,
+        driver = plugin(context, spec.id, spec.active_low, function=spec.function,
                         **plugin_kwargs(plugin, spec.args, "output class"))
         outputs[spec.id] = Output(spec, driver)
     return outputs

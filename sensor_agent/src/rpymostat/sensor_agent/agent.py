@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
+from twisted.internet import defer
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
@@ -45,6 +46,23 @@ def build_readers(config: AgentConfig, reactor: Any, pool: ThreadPool, http: Any
     return {spec.name: plugins[spec.name](context, **plugin_kwargs(plugins[spec.name],
                                                                    spec.args))
             for spec in config.classes()}
+
+
+class ReaderCloser(Service):
+    """Closes, when the daemon stops, the readers that hold something open (those with a
+    ``close()``, e.g. the sim class's mDNS browser)."""
+
+    def __init__(self, readers: dict[str, SensorReader]) -> None:
+        self._readers = readers
+
+    def stopService(self) -> Deferred[Any]:
+        """Close every reader that can be closed; a failure is logged."""
+        super().stopService()
+        closing = [defer.maybeDeferred(close) for close in
+                   (getattr(r, "close", None) for r in self._readers.values()) if callable(close)]
+        d = defer.gatherResults(closing, consumeErrors=True)
+        d.addErrback(lambda f: _log.failure("closing the sensor classes", f))
+        return d
 
 
 class SensorAgent(MultiService):
@@ -116,6 +134,7 @@ def build_service(config: AgentConfig, reactor: Any) -> MultiService:
     if config.dry_run:
         top = MultiService()
         pool.setServiceParent(top)
+        ReaderCloser(readers).setServiceParent(top)
         Rounds(reactor, readers, config.interval, config.read_timeout,
                print_readings).setServiceParent(top)
         return top
@@ -126,6 +145,7 @@ def build_service(config: AgentConfig, reactor: Any) -> MultiService:
     top = build_node_service(TITLE, ROLE, __version__, config.daemon, reactor, link=link,
                              resource=api.app.resource())
     pool.setServiceParent(top)
+    ReaderCloser(readers).setServiceParent(top)
     agent.setServiceParent(top)
     _log.info("sensor agent {host}: classes {classes}, every {interval:g} s", host=host,
               classes=", ".join(readers), interval=config.interval)

@@ -45,7 +45,9 @@ class SensorContext:
 
 
 class SensorReader(Protocol):
-    """An instance of a plugin: reads every sensor it owns."""
+    """An instance of a plugin: reads every sensor it owns. One that holds something open
+    (a browser, a connection) may also have ``close() -> Deferred``, called when the agent
+    stops."""
 
     def read(self) -> Deferred[list[SensorValue]]:
         """The current value of each sensor (a failed sensor as ``value=None`` + error)."""

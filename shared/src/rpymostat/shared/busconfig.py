@@ -23,13 +23,14 @@ def parse_http_url(value: str) -> str:
     return v
 
 
+ADVERTISE_SETTING = Setting("RPYMOSTAT_ADVERTISE", "on", "on|off", parse_choice("on", "off"),
+                            "advertise this daemon on the LAN with mDNS/DNS-SD")
 BUS_SETTINGS: tuple[Setting, ...] = (
     Setting("RPYMOSTAT_BUS_HWM", "10000", "messages", parse_int_range(10, 10_000_000),
             "high-water mark of every bus socket: beyond it messages are dropped (seen as gaps)"),
     Setting("RPYMOSTAT_LOG_BUS_LEVEL", "warn", "level", parse_log_level,
             "log records at this level and above go out on the bus as log.<service>"),
-    Setting("RPYMOSTAT_ADVERTISE", "on", "on|off", parse_choice("on", "off"),
-            "advertise this daemon on the LAN with mDNS/DNS-SD"),
+    ADVERTISE_SETTING,
 )
 
 LOCATOR_SETTINGS: tuple[Setting, ...] = (

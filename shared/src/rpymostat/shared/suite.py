@@ -2,13 +2,25 @@
 
 Runs each installed daemon's console script with a shared data dir, waits until each answers
 ``GET /v1/status``, prints the URLs and the site token's location, then waits. SIGINT or
-SIGTERM stops every child (SIGTERM, then SIGKILL after 10 s). If a child dies, the suite
-stops the rest and exits non-zero: a half-running thermostat is worse than a stopped one.
+SIGTERM stops every child, last started first (SIGTERM, then SIGKILL after 10 s). If a child
+dies, the suite stops the rest and exits non-zero: a half-running thermostat is worse than a
+stopped one.
 
-This is a plain supervisor (no reactor): it only spawns, polls and signals.
+The daemons find each other by discovery (mDNS), as on a LAN; the agents are pinned to the
+suite's own engine by its instance id (``RPYMOSTAT_ENGINE_NAME``), so another engine on the
+LAN cannot confuse them. With ``RPYMOSTAT_ADVERTISE=off`` they get URLs instead.
+
+With no thermometer here and neither ``RPYMOSTAT_SENSORS`` nor ``RPYMOSTAT_RELAYS`` set, the
+suite is the demo (:mod:`.demo`): it also runs the simulated house (``rpymostat-house``), the
+sensor agent reads it and the relay agent switches its heater and cooler, and the engine's
+zone ``house`` gets a default weekly schedule.
+
+This is a plain supervisor (no reactor): it only spawns, polls, signals and makes a few HTTP
+calls.
 """
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -20,6 +32,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+
+from . import demo
 
 
 @dataclass(frozen=True)
@@ -34,12 +48,15 @@ class Member:
 
 BUS_PUB_PORT = 8091
 BUS_SUB_PORT = 8092
-MEMBERS = (
-    Member("rpymostat-engine", "RPYMOSTAT_ENGINE_LISTEN", 8088, "engine API"),
-    Member("rpymostat-sensor-agent", "RPYMOSTAT_SENSOR_AGENT_LISTEN", 8089, "sensor agent"),
-    Member("rpymostat-relay-agent", "RPYMOSTAT_RELAY_AGENT_LISTEN", 8090, "relay agent"),
-    Member("rpymostat-webui", "RPYMOSTAT_WEBUI_LISTEN", 8080, "web UI"),
-)
+ENGINE = Member("rpymostat-engine", "RPYMOSTAT_ENGINE_LISTEN", 8088, "engine API")
+HOUSE = Member("rpymostat-house", "RPYMOSTAT_HOUSE_LISTEN", 8093, "simulated house")
+SENSOR_AGENT = Member("rpymostat-sensor-agent", "RPYMOSTAT_SENSOR_AGENT_LISTEN", 8089,
+                      "sensor agent")
+RELAY_AGENT = Member("rpymostat-relay-agent", "RPYMOSTAT_RELAY_AGENT_LISTEN", 8090,
+                     "relay agent")
+WEBUI = Member("rpymostat-webui", "RPYMOSTAT_WEBUI_LISTEN", 8080, "web UI")
+MEMBERS = (ENGINE, SENSOR_AGENT, RELAY_AGENT, WEBUI)
+DEMO_MEMBERS = (ENGINE, HOUSE, SENSOR_AGENT, RELAY_AGENT, WEBUI)
 
 
 def onewire_present(w1: Path = Path("/sys/bus/w1/devices"),
@@ -58,6 +75,12 @@ def onewire_present(w1: Path = Path("/sys/bus/w1/devices"),
         except OSError:
             continue
     return False
+
+
+def wants_demo(environ: dict[str, str], onewire: bool) -> bool:
+    """The simulated house runs when nothing real is here or configured."""
+    return not onewire and not environ.get("RPYMOSTAT_SENSORS") \
+        and not environ.get("RPYMOSTAT_RELAYS")
 
 
 def _script(name: str) -> str:
@@ -83,45 +106,102 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None
     raise RuntimeError(f"did not answer {url} within {timeout:g} s")
 
 
+def _get_json(url: str, timeout: float = 5.0) -> dict[str, object]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - ours
+        body = json.load(response)
+    return body if isinstance(body, dict) else {}
+
+
 class Suite:
     """The running children."""
 
-    def __init__(self, data_dir: Path, host: str, offset: int) -> None:
+    def __init__(self, data_dir: Path, host: str, offset: int,
+                 environ: dict[str, str] | None = None, *, simulated: bool | None = None
+                 ) -> None:
         self.data_dir, self.host, self.offset = data_dir, host, offset
+        self.environ = dict(os.environ if environ is None else environ)
+        self.demo = wants_demo(self.environ, onewire_present()) if simulated is None \
+            else simulated
+        self.members = DEMO_MEMBERS if self.demo else MEMBERS
+        self.discovery = self.environ.get("RPYMOSTAT_ADVERTISE", "on").strip().lower() != "off"
+        self.engine_id: str | None = None
+        self.house: demo.HouseInfo | None = None
         self.children: list[tuple[Member, subprocess.Popen[bytes]]] = []
 
+    def url(self, member: Member) -> str:
+        """``http://host:port`` of a member."""
+        return f"http://{self._display_host()}:{member.port + self.offset}"
+
     def env(self) -> dict[str, str]:
-        """The environment every child gets: the data dir and each member's listen port."""
-        env = dict(os.environ)
+        """The environment of the next child: the data dir, each member's listen port, how to
+        find the engine (and, in the demo, the house) as far as known by now."""
+        env = dict(self.environ)
         env.setdefault("RPYMOSTAT_DATA_DIR", str(self.data_dir))
-        for m in MEMBERS:
+        for m in DEMO_MEMBERS:
             env[m.listen_var] = f"tcp:{m.port + self.offset}:interface={self.host}"
         bus_host = "*" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
         env["RPYMOSTAT_BUS_PUB_LISTEN"] = f"tcp://{bus_host}:{BUS_PUB_PORT + self.offset}"
         env["RPYMOSTAT_BUS_SUB_LISTEN"] = f"tcp://{bus_host}:{BUS_SUB_PORT + self.offset}"
+        if not self.discovery:
+            env.setdefault("RPYMOSTAT_ENGINE_URL", self.url(ENGINE))
+        elif self.engine_id is not None:
+            # The agents look for this suite's engine by its instance id. (The engine reads
+            # RPYMOSTAT_ENGINE_NAME as its own advertised name: it started before this is set.)
+            env["RPYMOSTAT_ENGINE_NAME"] = self.engine_id
+        if self.demo:
+            env.update({k: env.get(k, v) for k, v in demo.timer_env().items()})
+            if self.house is not None:
+                env.update(demo.agent_env(self.house, self.discovery))
+            return env
         if not env.get("RPYMOSTAT_SENSORS") and not onewire_present():
             env["RPYMOSTAT_SENSORS"] = "dummy"  # no thermometer here: plausible demo values
-        # Outputs switch real equipment: never guessed. Unconfigured, the demo gets two
+        # Outputs switch real equipment: never guessed. Unconfigured, the suite gets two
         # in-memory outputs.
         env.setdefault("RPYMOSTAT_RELAYS", "heat=dummy;cool=dummy")
-        # The suite knows where its engine is; mDNS is for daemons on other machines.
-        env.setdefault("RPYMOSTAT_ENGINE_URL",
-                       f"http://{self._display_host()}:{MEMBERS[0].port + self.offset}")
         return env
 
     def start(self, timeout: float = 30.0) -> None:
         """Start every member in order, each ready before the next."""
-        env = self.env()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for m in MEMBERS:
+        for m in self.members:
+            env = self.env()
             proc = subprocess.Popen([_script(m.script)], env=env)  # noqa: S603
             self.children.append((m, proc))
-            url = f"http://{self._display_host()}:{m.port + self.offset}/"
             try:
-                _wait_ready(url + "v1/status", proc, timeout)
-            except RuntimeError as e:
+                _wait_ready(self.url(m) + "/v1/status", proc, timeout)
+                self._learn(m, Path(env["RPYMOSTAT_DATA_DIR"]))
+            except (RuntimeError, OSError, ValueError) as e:
                 raise SystemExit(f"rpymostat-suite: {m.script} {e}") from None
-            print(f"  {m.label:<14} {url}", flush=True)
+            print(self._line(m), flush=True)
+
+    def _learn(self, member: Member, data_dir: Path) -> None:
+        """What the next members need: the engine's instance id, the house's."""
+        if member is ENGINE:
+            self.engine_id = (data_dir / "instance-id").read_text().strip() or None
+        elif member is HOUSE:
+            self.house = demo.house_info(self.url(HOUSE), _get_json(
+                self.url(HOUSE) + "/v1/status"))
+
+    def _line(self, member: Member) -> str:
+        line = f"  {member.label:<16} {self.url(member)}/"
+        if member is HOUSE and self.house is not None:
+            line += f"  (time runs {self.house.speed:g}× faster)"
+        return line
+
+    def prepare_demo(self, say: demo.Say = print) -> None:
+        """Explain the demo and set up the engine's zone for it."""
+        assert self.house is not None
+        say(demo.explain(self.house, self.url(HOUSE) + "/"))
+        env = self.env()
+        try:
+            token = env.get("RPYMOSTAT_TOKEN") or \
+                (Path(env["RPYMOSTAT_DATA_DIR"]) / "token").read_text().strip()
+        except OSError as e:
+            say(f"  warning: no site token ({e}); the zone was not set up for the demo")
+            return
+        call = demo.EngineCalls(self.url(ENGINE), token)
+        if demo.seed_schedule(call, say):
+            demo.set_outdoor_sensor(call, say)
 
     def _display_host(self) -> str:
         return "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
@@ -145,11 +225,11 @@ class Suite:
         return 0
 
     def stop(self) -> None:
-        """SIGTERM every child (last started first), SIGKILL any still alive after 10 s."""
+        """Stop every child, last started first (the relay agent leaves its outputs safe
+        while the house and the engine still run): SIGTERM, SIGKILL if alive after 10 s."""
         for _m, proc in reversed(self.children):
             if proc.poll() is None:
                 proc.terminate()
-        for _m, proc in reversed(self.children):
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -165,16 +245,21 @@ def main(argv: list[str] | None = None) -> None:
                         help="interface to listen on (default: all)")
     parser.add_argument("--port-offset", type=int, default=0,
                         help="added to every default port (8088 engine, 8089 sensor agent,"
-                             " 8090 relay agent, 8080 web UI, 8091/8092 bus)")
+                             " 8090 relay agent, 8080 web UI, 8091/8092 bus, 8093 simulated"
+                             " house)")
     args = parser.parse_args(argv)
     suite = Suite(args.data_dir.resolve(), args.host, args.port_offset)
     print("RPyMostat is starting:", flush=True)
     code = 1
     try:
         suite.start()
+        if suite.demo:
+            suite.prepare_demo()
         print(f"Site token: {args.data_dir.resolve() / 'token'} (RPYMOSTAT_TOKEN overrides)."
               "\nPress Ctrl-C to stop everything.", flush=True)
         code = suite.watch()
+    except KeyboardInterrupt:  # Ctrl-C while starting: stop what runs, like later
+        code = 0
     finally:
         suite.stop()
     raise SystemExit(code)

@@ -21,12 +21,13 @@ MAX_STEP = 60.0  # seconds
 @dataclass(frozen=True)
 class ZoneParams:
     """One zone's physics. The defaults are a detached house: UA 200 W/K, a time constant of
-    15 h, an 8 kW boiler and a 4 kW air conditioner."""
+    15 h, a 12 kW boiler (twice the design loss at −10 °C, a common sizing) and a 5 kW air
+    conditioner."""
 
     r_k_per_kw: float = 5.0
     c_kwh_per_k: float = 3.0
-    heater_kw: float = 8.0
-    cooler_kw: float = 4.0
+    heater_kw: float = 12.0
+    cooler_kw: float = 5.0
     solar_kw: float = 0.0  # peak solar gain at noon
 
     @property

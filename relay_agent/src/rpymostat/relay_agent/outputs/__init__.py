@@ -1,7 +1,8 @@
 """Output plugins (entry point group ``rpymostat.relays``): the interface and the registry.
 
 A plugin class (``name``, ``description``, ``arguments``) is built once per output with its
-id, polarity and arguments. Its instance drives one line: :meth:`OutputDriver.open` claims it
+id, polarity, ``function`` (heat, cool, fan or aux; a keyword most plugins ignore) and
+arguments. Its instance drives one line: :meth:`OutputDriver.open` claims it
 and drives it to the safe state at once (before anything else happens), :meth:`set` switches
 it, :meth:`close` lets it go. Blocking work (files, ioctl) runs through ``context.blocking``;
 every call has a time limit set by the caller.
@@ -54,8 +55,8 @@ class OutputPlugin(Protocol):
     description: ClassVar[str]
     arguments: ClassVar[tuple[PluginArg, ...]]
 
-    def __call__(self, context: OutputContext, output_id: str, active_low: bool,
-                 **kwargs: Any) -> OutputDriver: ...
+    def __call__(self, context: OutputContext, output_id: str, active_low: bool, *,
+                 function: str, **kwargs: Any) -> OutputDriver: ...
 
 
 def installed_plugins() -> Mapping[str, OutputPlugin]:

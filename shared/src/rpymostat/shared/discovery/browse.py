@@ -1,4 +1,5 @@
-"""Find the engine on the LAN and follow it (python-zeroconf's browser on its own threads).
+"""Find the engine (or another daemon) on the LAN and follow it (python-zeroconf's browser on
+its own threads).
 
 zeroconf calls back on its browser thread; resolving (which may wait) happens there too, and
 only the result crosses to the reactor thread (``callFromThread``), where all state lives.
@@ -18,25 +19,33 @@ _log = Logger(namespace="rpymostat.discovery")
 RESOLVE_MS = 3000
 
 
-def choose(engines: list[Advert], wanted: str | None) -> tuple[str, Advert | None, str]:
-    """``(state, engine, message)`` from the engines seen and the wanted name (or id).
+ENGINE_HINT = "set RPYMOSTAT_ENGINE_NAME to one of them or RPYMOSTAT_ENGINE_URL"
 
-    An engine advertised without an address cannot be reached and is not a candidate.
+
+def choose(adverts: list[Advert], wanted: str | None, *, what: str = ENGINE,
+           hint: str = ENGINE_HINT) -> tuple[str, Advert | None, str]:
+    """``(state, advert, message)`` from the daemons of one role seen (``what``: engine,
+    house...) and the wanted name (or id); ``hint`` says how to pick among several.
+
+    A daemon advertised without an address cannot be reached and is not a candidate.
     """
-    engines = [e for e in engines if e.url is not None]
+    adverts = [a for a in adverts if a.url is not None]
     if wanted:
-        named = [e for e in engines if wanted in (e.name, e.instance_id)]
+        named = [a for a in adverts if wanted in (a.name, a.instance_id)]
         if len(named) == 1:
-            return "found", named[0], f"found engine {named[0].name!r}"
-        seen = ", ".join(repr(e.name) for e in engines) or "none"
-        return "searching", None, f"looking for engine {wanted!r} (seen: {seen})"
-    if len(engines) == 1:
-        return "found", engines[0], f"found engine {engines[0].name!r}"
-    if not engines:
-        return "searching", None, "looking for an engine on the LAN (mDNS)"
-    names = ", ".join(sorted(repr(e.name) for e in engines))
-    return ("ambiguous", None, f"{len(engines)} engines on the LAN ({names}); set "
-            "RPYMOSTAT_ENGINE_NAME to one of them or RPYMOSTAT_ENGINE_URL")
+            return "found", named[0], f"found {what} {named[0].name!r}"
+        seen = ", ".join(repr(a.name) for a in adverts) or "none"
+        return "searching", None, f"looking for {what} {wanted!r} (seen: {seen})"
+    if len(adverts) == 1:
+        return "found", adverts[0], f"found {what} {adverts[0].name!r}"
+    if not adverts:
+        return "searching", None, f"looking for {_article(what)} {what} on the LAN (mDNS)"
+    names = ", ".join(sorted(repr(a.name) for a in adverts))
+    return "ambiguous", None, f"{len(adverts)} {what}s on the LAN ({names}); {hint}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 class Browser:
@@ -94,6 +103,10 @@ class Browser:
         if self.seen.pop(name, None) is not None:
             self._on_change()
 
+    def of_role(self, role: str) -> list[Advert]:
+        """The daemons of ``role`` seen now."""
+        return [a for a in self.seen.values() if a.role == role]
+
     def engines(self) -> list[Advert]:
         """The engines seen now."""
-        return [a for a in self.seen.values() if a.role == ENGINE]
+        return self.of_role(ENGINE)

@@ -12,6 +12,7 @@ from typing import Any
 
 SERVICE_TYPE = "_rpymostat._tcp.local."
 ENGINE = "engine"
+HOUSE = "house"  # the simulated house (rpymostat-house)
 MAX_INSTANCE = 63  # bytes: the DNS label limit
 _UNSAFE = re.compile(r"[^\w .()-]")
 

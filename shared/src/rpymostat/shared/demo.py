@@ -1,0 +1,180 @@
+"""``make run``'s demo with the simulated house: how the agents are wired to it, and the
+engine's zone ``house`` set up through the engine's API (plain HTTP; the suite has no reactor).
+
+The house runs ``RPYMOSTAT_HOUSE_SPEED`` (default 60) times faster than real time, while the
+engine, its schedules and its timers run on real time. So that a visitor sees the heater cycle
+within a minute, the demo shortens the real-time timers: the engine decides every 5 s (not
+60 s), the sensor agent reads every 5 s (not 60 s), and the heater may switch after 20 s on or
+off (not 5 minutes: at 60× that would be 5 simulated hours). These values exist only because
+the house's clock is fast; a real house keeps the defaults.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ZONE = "house"
+DECISION_INTERVAL_S = "5"
+SENSOR_INTERVAL_S = "5"
+MIN_ON_OFF_S = 20
+DECIDER_PARAMS = {"min_on_s": MIN_ON_OFF_S, "min_off_s": MIN_ON_OFF_S}
+NIGHT_C = 17.0
+DAY_SCHEDULE = {"name": "Day (demo)", "target": 21.0, "scheduler": "weekly",
+                "params": {"days": "daily", "from": "06:30", "to": "22:30"}}
+OUTDOOR_SENSOR = "outdoor"  # the id the sim sensor class gives the house's outdoor temperature
+Say = Callable[[str], Any]
+Call = Callable[..., tuple[int, Any]]  # (method, path[, body]) → (status, JSON); EngineCalls
+
+
+@dataclass(frozen=True)
+class HouseInfo:
+    """What the suite learnt from the running house's ``GET /v1/status``."""
+
+    url: str
+    instance_id: str
+    speed: float
+    zone: str  # the house's zone the demo's outputs heat and cool
+
+
+def house_info(url: str, status: Mapping[str, Any]) -> HouseInfo:
+    """From the house's status body (its first zone is the demo's)."""
+    zones = status.get("zones") or [ZONE]
+    return HouseInfo(url.rstrip("/"), str(status.get("instance_id", "")),
+                     float(status.get("speed", 60)), str(zones[0]))
+
+
+def agent_env(house: HouseInfo, discovery: bool) -> dict[str, str]:
+    """``RPYMOSTAT_SENSORS`` / ``RPYMOSTAT_RELAYS`` for the sim classes: the house found by
+    mDNS (pinned by its instance id, so another house on the LAN cannot confuse it), or by URL
+    when advertising is off."""
+    protection = f"min_on={MIN_ON_OFF_S},min_off={MIN_ON_OFF_S}"
+    if discovery:
+        pin = f"house={house.instance_id}"
+        return {"RPYMOSTAT_SENSORS": f"sim={pin}",
+                "RPYMOSTAT_RELAYS": f"heat=sim:zone={house.zone},{pin},{protection};"
+                                    f"cool=sim:zone={house.zone},{pin}"}
+    zone = f"{house.url}/v1/zones/{house.zone}"
+    return {"RPYMOSTAT_SENSORS": f"sim=url={zone} sim=id={house.zone}",
+            "RPYMOSTAT_RELAYS": f"heat=sim:url={zone}/heat,{protection};"
+                                f"cool=sim:url={zone}/cool"}
+
+
+def timer_env() -> dict[str, str]:
+    """The demo's short real-time timers (see the module's docstring for why)."""
+    return {"RPYMOSTAT_DECISION_INTERVAL": DECISION_INTERVAL_S,
+            "RPYMOSTAT_SENSOR_INTERVAL": SENSOR_INTERVAL_S}
+
+
+class EngineCalls:
+    """JSON calls to the engine's API with the site token, each with a time limit."""
+
+    def __init__(self, url: str, token: str, timeout: float = 5.0) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+
+    def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """(status, decoded JSON or None); a refused connection is status 0."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 - http:// URL the suite built
+            self.url + path, data=data, method=method,
+            headers={"Authorization": f"Bearer {self._token}",
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+                return response.status, _decoded(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, _decoded(e.read())
+        except OSError:
+            return 0, None
+
+
+def _decoded(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _poll(check: Callable[[], Any], timeout: float, interval: float = 0.25) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def seed_schedule(call: Call, say: Say, timeout: float = 30.0) -> bool:
+    """A first run's zone ``house``: 21 °C daily 06:30–22:30, 17 °C at night, and the demo's
+    short minimum on/off times; nothing when the zone already has schedules. True when the
+    zone answered."""
+    def schedules() -> dict[str, Any] | None:
+        code, body = call("GET", f"/v1/zones/{ZONE}/schedules")
+        return body if code == 200 and isinstance(body, dict) else None
+
+    answered = _poll(schedules, timeout)
+    if not answered:
+        say(f"  warning: the engine's zone {ZONE!r} did not answer; no schedule was set")
+        return False
+    if answered.get("schedules"):
+        say(f"  zone {ZONE!r} keeps its schedules")
+        return True
+    steps = (("POST", f"/v1/zones/{ZONE}/schedules", DAY_SCHEDULE),
+             ("PATCH", f"/v1/zones/{ZONE}", {"default_target": NIGHT_C,
+                                              "decider_params": DECIDER_PARAMS}))
+    for method, path, body in steps:
+        code, answer = call(method, path, body)
+        if code not in (200, 201):
+            say(f"  warning: {method} {path} answered {code}: {_error(answer)}")
+            return True
+    say(f"  zone {ZONE!r}: 21 °C daily 06:30–22:30 (engine time), {NIGHT_C:g} °C at night;"
+        f" heater at least {MIN_ON_OFF_S} s on or off")
+    return True
+
+
+def outdoor_sensor(call: Call, timeout: float = 20.0) -> str | None:
+    """The key (``<host>:outdoor``) of the sim class's outdoor sensor once it has reported."""
+
+    def find() -> str | None:
+        code, body = call("GET", "/v1/sensors")
+        if code != 200:
+            return None
+        return next((s["id"] for s in body["sensors"] if s.get("sensor_id") == OUTDOOR_SENSOR
+                     and s.get("type") == "sim"), None)
+
+    return _poll(find, timeout)  # type: ignore[no-any-return]
+
+
+def set_outdoor_sensor(call: Call, say: Say, timeout: float = 20.0) -> None:
+    """Make the house's outdoor temperature zone ``house``'s outdoor sensor (so that it is not
+    averaged into the indoor temperature); an engine without the field gets a warning."""
+    key = outdoor_sensor(call, timeout)
+    if key is None:
+        say("  warning: no outdoor reading from the simulated house yet; it may be averaged"
+            " into the zone's temperature")
+        return
+    code, answer = call("PATCH", f"/v1/zones/{ZONE}", {"outdoor_sensor": key})
+    if code == 200:
+        say(f"  zone {ZONE!r}: outdoor sensor {key}")
+    else:
+        say(f"  warning: the engine did not take {key} as the outdoor sensor (HTTP {code}:"
+            f" {_error(answer)}); it is averaged into the zone's temperature")
+
+
+def _error(answer: Any) -> str:
+    return str(answer.get("error")) if isinstance(answer, dict) else str(answer)[:200]
+
+
+def explain(house: HouseInfo, page: str) -> str:
+    """What the suite prints about the demo."""
+    speed = f"{house.speed:g}"
+    return (f"No thermometer here: the demo runs a simulated house whose time runs {speed}×"
+            f" faster\n(watch it at {page}). Because its clock is fast, the engine decides"
+            f" every {DECISION_INTERVAL_S} s,\nthe sensor agent reads every"
+            f" {SENSOR_INTERVAL_S} s and the heater may switch after {MIN_ON_OFF_S} s"
+            " (demo values only).")
