@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from twisted.python import usage
 
+from rpymostat.shared.busconfig import parse_http_url
 from rpymostat.shared.envconfig import (
     Setting,
     data_dir_setting,
@@ -57,11 +58,7 @@ def parse_watchdog(value: str) -> float:
 
 def parse_agent_url(value: str) -> str | None:
     """The URL the engine should call this agent at (empty: derived by the engine)."""
-    if not value:
-        return None
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
-    return value.rstrip("/")
+    return parse_http_url(value) if value else None
 
 
 SETTINGS: tuple[Setting, ...] = (

@@ -11,8 +11,12 @@ from .envconfig import Setting, parse_choice, parse_int_range, parse_log_level, 
 
 
 def parse_http_url(value: str) -> str:
-    """``http://host[:port]`` or ``https://...`` with a host."""
-    v = value.strip().rstrip("/")
+    """``http://host[:port]`` or ``https://...`` with a host (no trailing slash)."""
+    return check_http_url(value.strip().rstrip("/"))
+
+
+def check_http_url(v: str) -> str:
+    """``v`` when it is an http(s) URL with a host and a valid port (ValueError otherwise)."""
     parts = urlsplit(v)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http:// or https:// URL with a host, e.g. http://pi:8088")

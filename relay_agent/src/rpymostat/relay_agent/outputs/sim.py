@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred, fail, succeed
 
+from rpymostat.shared.busconfig import check_http_url
 from rpymostat.shared.discovery.browse import Browser
 from rpymostat.shared.discovery.finder import NotFound, RoleFinder
 from rpymostat.shared.discovery.records import HOUSE, Advert
@@ -25,13 +26,6 @@ from . import OutputContext, OutputError
 HOUSE_FUNCTIONS = ("heat", "cool")
 
 
-def parse_url(value: str) -> str:
-    """An http(s) URL."""
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
-    return value
-
-
 class SimOutput:
     """The simulated house's heater or cooler: at ``url``, or found on the LAN."""
 
@@ -41,7 +35,7 @@ class SimOutput:
         " house found on the LAN, zone's heat or cool by the output's function")
     arguments: ClassVar[tuple[PluginArg, ...]] = (
         PluginArg("url", None, "the simulation's URL for this output (unset: find the house"
-                               " by mDNS)", parse_url),
+                               " by mDNS)", check_http_url),
         PluginArg("zone", "house", "without url: the house's zone this output heats or cools",
                   parse_id),
         PluginArg("house", None, "without url: the house's name or instance id, when the LAN"

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred, succeed
 
+from rpymostat.shared.busconfig import check_http_url
 from rpymostat.shared.discovery.browse import Browser
 from rpymostat.shared.discovery.finder import NotFound, RoleFinder
 from rpymostat.shared.discovery.records import HOUSE, Advert
@@ -26,12 +27,6 @@ from ..plugin import SensorContext, SensorError, SensorValue
 OUTDOOR = "outdoor"
 MAX_ZONES = 64
 TYPE = "sim"
-
-
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
-    return value
 
 
 def pick(body: Any, path: str) -> float:
@@ -73,7 +68,7 @@ class SimSensor:
         " a sensor; or, with url, a number in the JSON at url")
     arguments: ClassVar[tuple[PluginArg, ...]] = (
         PluginArg("url", None, "JSON endpoint to GET (unset: find the house by mDNS)",
-                  _http_url),
+                  check_http_url),
         PluginArg("field", "indoor_c", "with url: dotted path of the °C value in the answer"),
         PluginArg("id", "sim", "with url: the sensor id to report", parse_id),
         PluginArg("house", None, "without url: the house's name or instance id, when the LAN"
