@@ -199,10 +199,13 @@ def simulate(season: Season, control: Controller, seed: int) -> Trace:
     return trace
 
 
-def ours(season: Season, timeline: Timeline) -> Controller:
-    """The engine's turn, with its memory, as the decision loop runs it."""
+def ours(season: Season, timeline: Timeline, tolerance: float | None = None) -> Controller:
+    """The engine's turn, with its memory, as the decision loop runs it (the hysteresis
+    decider's defaults, or both tolerances set to ``tolerance``)."""
     zone, _ = season_zone(season)
-    mind = ZoneMind(HysteresisDecider(with_defaults({}, HysteresisDecider.schema)))
+    params = {} if tolerance is None else {"cold_tolerance": tolerance,
+                                           "hot_tolerance": tolerance}
+    mind = ZoneMind(HysteresisDecider(with_defaults(params, HysteresisDecider.schema)))
     outputs = {"heat": OutputState(), "cool": OutputState()}
 
     def control(now: float, temp: float, t_out: float, _true: float) -> tuple[bool, bool]:
@@ -283,11 +286,12 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
-def season_result(season: Season, seed: int) -> dict[str, Any]:
+def season_result(season: Season, seed: int, tolerance: float | None = None
+                  ) -> dict[str, Any]:
     _, rules = season_zone(season)
     timeline = Timeline(rules, season.start - timedelta(days=1),
                         season.start + timedelta(days=15))
-    ours_ctl = ours(season, timeline)
+    ours_ctl = ours(season, timeline, tolerance)
     ours_k = kpis(season, timeline, simulate(season, ours_ctl, seed))
     base_k = kpis(season, timeline, simulate(season, baseline(season, timeline), seed))
     learner = ours_ctl.mind.learner  # type: ignore[attr-defined]
@@ -315,17 +319,42 @@ def goals(week: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+def sweep(seeds: int, tolerance: float | None) -> list[dict[str, Any]]:
+    """Seeds 1..``seeds``: per season, how many scored weeks meet each goal and all of them,
+    the mean ratio of starts (ours/baseline) and the worst energy ratio."""
+    rows = []
+    for season in SEASONS:
+        weeks = [season_result(season, seed, tolerance) for seed in range(1, seeds + 1)]
+        met = [goals(w) for w in weeks]
+        starts = [w["ours"]["mean_cycles_per_hour"] / w["baseline"]["mean_cycles_per_hour"]
+                  for w in weeks]
+        rows.append({
+            "week": season.name, "weeks": len(weeks),
+            "all_goals_met": sum(all(m.values()) for m in met),
+            "goal_met": {k: sum(m[k] for m in met) for k in met[0]},
+            "mean_starts_ratio": round(sum(starts) / len(starts), 3),
+            "max_energy_ratio": max(w["energy_ratio"] for w in weeks)})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--seed", type=int, default=7, help="weather and sensor noise seed")
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="ours: both hysteresis tolerances, °C (default: the decider's)")
+    parser.add_argument("--seeds", type=int, default=0, metavar="N",
+                        help="also sweep seeds 1..N and summarise the goals per season")
     args = parser.parse_args()
     began = time.perf_counter()
-    weeks = [season_result(s, args.seed) for s in SEASONS]
+    weeks = [season_result(s, args.seed, args.tolerance) for s in SEASONS]
     for week in weeks:
         week["goals"] = goals(week)
-    result = {"seed": args.seed, "tick_s": TICK_S, "band_k": BAND_K, "weeks": weeks,
-              "seconds": round(time.perf_counter() - began, 2)}
+    result: dict[str, Any] = {"seed": args.seed, "tolerance": args.tolerance, "tick_s": TICK_S,
+                              "band_k": BAND_K, "weeks": weeks}
+    if args.seeds:
+        result["sweep"] = sweep(args.seeds, args.tolerance)
+    result["seconds"] = round(time.perf_counter() - began, 2)
     if args.json:
         print(json.dumps(result))
         return
@@ -338,6 +367,10 @@ def main() -> None:
             print(f"  {key:<24}{_fmt(a):>12}{_fmt(b):>12}{_fmt(r):>8}")
         print(f"  learnt rate: {week['learnt_rate']}")
         print(f"  goals: {week['goals']}")
+    for row in result.get("sweep", ()):
+        print(f"seeds 1..{args.seeds}, {row['week']}: all goals met in {row['all_goals_met']} of"
+              f" {row['weeks']} weeks; per goal {row['goal_met']}; starts ours/baseline"
+              f" {row['mean_starts_ratio']} (mean); energy ratio max {row['max_energy_ratio']}")
     print(f"{result['seconds']} s")
 
 

@@ -43,3 +43,20 @@ def test_the_same_seed_gives_the_same_numbers() -> None:
     a.pop("seconds")
     b.pop("seconds")
     assert a == b
+
+
+def test_tolerance_is_ours_and_the_sweep_counts_each_seed() -> None:
+    """``--tolerance`` sets our decider's band (the baseline keeps its 0.3), and ``--seeds N``
+    adds a per-season summary over seeds 1..N."""
+    wide = run("--seed", "3", "--tolerance", "0.6", "--seeds", "2")
+    default = run("--seed", "3")
+    assert wide["tolerance"] == 0.6 and default["tolerance"] is None
+    for w_week, d_week in zip(wide["weeks"], default["weeks"], strict=True):
+        assert w_week["baseline"] == d_week["baseline"]
+        assert w_week["ours"]["switches"] < d_week["ours"]["switches"]
+    assert [row["week"] for row in wide["sweep"]] == ["winter", "summer"]
+    for row in wide["sweep"]:
+        assert row["weeks"] == 2
+        assert 0 <= row["all_goals_met"] <= 2
+        assert set(row["goal_met"]) == set(wide["weeks"][0]["goals"])
+        assert row["mean_starts_ratio"] > 0 and row["max_energy_ratio"] > 0

@@ -175,7 +175,7 @@ def test_hysteresis_max_run_zero_means_no_limit() -> None:
 def test_hysteresis_mode_off_and_defaults() -> None:
     assert hyst().decide(inp(10.0, None, None)) == Verdict(False, False, "off", "mode off")
     d = HysteresisDecider({})
-    assert (d.cold, d.hot, d.min_on, d.min_off, d.max_run) == (0.3, 0.3, 300, 300, 0)
+    assert (d.cold, d.hot, d.min_on, d.min_off, d.max_run) == (0.35, 0.35, 300, 300, 0)
 
 
 def test_hysteresis_auto_uses_target_plus_minus_half_deadband() -> None:

@@ -140,7 +140,7 @@ def test_reading_below_target_turns_the_heat_on_at_the_next_turn() -> None:
     engine.clock.advance(0)
     d = latest(engine)
     assert d["state"] == "heating" and d["heat"] is True and d["cool"] is False
-    assert d["reason"] == "heating: living 18.0 °C < 20.0 − 0.3"
+    assert d["reason"] == "heating: living 18.0 °C < 20.0 − 0.35"
     assert d["target"] == 20.0 and d["heat_setpoint"] == 20.0 and d["cool_setpoint"] is None
     assert d["temperature"] == 18.0 and d["safe_mode"] is False
     assert d["sensors"] == {"fresh": 1, "stale": 0}
@@ -182,7 +182,7 @@ def test_above_target_turns_off_only_after_min_on() -> None:
     send(engine, ("living", 21))
     d = latest(engine)
     assert d["heat"] is True and d["state"] == "heating"
-    assert d["reason"] == ("heat off: living 21.0 °C ≥ 20.0 + 0.3, but the minimum on time"
+    assert d["reason"] == ("heat off: living 21.0 °C ≥ 20.0 + 0.35, but the minimum on time"
                            " holds it 25 s more")
     assert relay(engine)["commanded"] == "on"
     assert sent(engine) == [("heat", True)]
@@ -194,7 +194,7 @@ def test_above_target_turns_off_only_after_min_on() -> None:
     send(engine, ("living", 21))
     d = latest(engine)
     assert d["heat"] is False and d["state"] == "idle"
-    assert d["reason"] == "heat off: living 21.0 °C ≥ 20.0 + 0.3"
+    assert d["reason"] == "heat off: living 21.0 °C ≥ 20.0 + 0.35"
     assert d["commands"] == [{"id": HEAT, "function": "heat", "on": False}]
     r = relay(engine)
     assert r["commanded"] == "off" and r["commanded_by"] == "zone:house"
@@ -402,7 +402,7 @@ def test_weighted_average_of_two_sensors() -> None:
     assert {s["id"]: s["weight"] for s in state["sensors"]} == {"th:a": 3.0, "th:b": 1.0}
     d = latest(engine)
     assert d["temperature"] == 19.0 and d["sensors"] == {"fresh": 2, "stale": 0}
-    assert d["reason"] == "heating: House (2 sensors) 19.0 °C < 20.0 − 0.3"
+    assert d["reason"] == "heating: House (2 sensors) 19.0 °C < 20.0 − 0.35"
     patch(engine, "house", {"sensor_weights": {}})
     engine.clock.advance(0)
     assert zone_state(engine)["temperature"] == 20.0
@@ -606,7 +606,7 @@ def test_schedule_and_adjustment_drive_the_target() -> None:
     d = latest(engine)
     assert d["target"] == 23.0 and d["heat_setpoint"] == 23.0
     assert d["rule"]["kind"] == "schedule" and d["rule"]["name"] == "all day"
-    assert d["heat"] is True and d["reason"] == "heating: living 21.0 °C < 23.0 − 0.3"
+    assert d["heat"] is True and d["reason"] == "heating: living 21.0 °C < 23.0 − 0.35"
 
     engine.advance(10)
     code, body = engine.request("POST", "/v1/zones/house/adjustments",
