@@ -10,6 +10,7 @@ import pytest
 from rpymostat.engine.schedule.schedulers import installed_schedulers
 from rpymostat.engine.zones.bodies import parse_schedule, parse_zone_changes
 from rpymostat.engine.zones.deciders.base import installed_deciders
+from rpymostat.engine.zones.deciders.hysteresis import TOLERANCE
 from rpymostat.engine.zones.model import default_zone
 from rpymostat.relay_agent.config import check_outputs
 from rpymostat.relay_agent.config import load_config as relay_config
@@ -91,6 +92,17 @@ def test_demo_timers_are_short_unless_set(tmp_path: Path) -> None:
     """The engine decides and the sensor agent reads every 5 s; a user's value wins."""
     env = suite(tmp_path, RPYMOSTAT_SENSOR_INTERVAL="2").env()
     assert env["RPYMOSTAT_DECISION_INTERVAL"] == "5" and env["RPYMOSTAT_SENSOR_INTERVAL"] == "2"
+
+
+def test_the_demo_house_starts_below_the_night_setpoint(tmp_path: Path) -> None:
+    """The heat must come on within a minute at any hour: the house starts below the night's
+    target less the default tolerance; a user's start temperature wins."""
+    env = suite(tmp_path).env()
+    start = float(env["RPYMOSTAT_HOUSE_START_C"])
+    assert start <= demo.NIGHT_C - TOLERANCE
+    assert suite(tmp_path, RPYMOSTAT_HOUSE_START_C="20").env()["RPYMOSTAT_HOUSE_START_C"] == "20"
+    assert "starts cold, at 16 °C" in demo.explain(
+        demo.house_info("http://h:8093", HOUSE_STATUS), "http://h:8093/")
 
 
 def test_without_the_demo_outputs_stay_dummies(tmp_path: Path,
