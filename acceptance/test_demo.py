@@ -103,6 +103,11 @@ def test_make_run_heats_the_simulated_house_within_a_minute(tmp_path: Path) -> N
         zone = get(watch.port["engine"], "/v1/zones/house")
         assert zone["decider_params"] == {"min_on_s": 20, "min_off_s": 20}, zone
         assert (zone["outdoor_sensor"] or "").endswith(":outdoor"), zone
+        # the web UI's page links the house and says its time runs faster
+        webui = f"http://127.0.0.1:{watch.port['webui']}/"
+        with urllib.request.urlopen(webui, timeout=5) as response:
+            page = response.read().decode()
+        assert 'id="house"' in page and "faster than real time" in page, page
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)

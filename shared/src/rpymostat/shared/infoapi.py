@@ -82,12 +82,16 @@ class InfoAPI:
     title: str
     version: str
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    page: bytes | None = None  # the daemon's own HTML for ``/`` (default: root_page)
     app = Klein()
 
     @app.route("/", methods=["GET"])
     def root(self, request: Request) -> bytes:
-        """A small HTML page naming the daemon and linking its API."""
-        return root_page(request, self.title, self.version)
+        """The daemon's page, or a small HTML page naming the daemon and linking its API."""
+        if self.page is None:
+            return root_page(request, self.title, self.version)
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        return self.page
 
     @app.route("/v1/status", methods=["GET"])
     def get_status(self, request: Request) -> bytes:
@@ -119,17 +123,18 @@ def info_openapi(title: str, version: str) -> dict[str, Any]:
 
 def build_node_service(title: str, role: str, version: str, config: DaemonConfig,
                        reactor: Any, *, link: EngineLink | None = None,
-                       resource: Any = None) -> MultiService:
+                       resource: Any = None, page: bytes | None = None) -> MultiService:
     """A daemon's API, its engine link and (unless off) its advert.
 
     ``link`` and ``resource`` are the daemon's own when it has more than the informational
-    routes; without them it gets a new link and the informational API.
+    routes; without them it gets a new link and the informational API (with ``page`` at
+    ``/`` when given).
     """
     top = MultiService()
     if link is None:
         link = EngineLink(reactor, role, config.bus, config.locator)
     if resource is None:
-        resource = InfoAPI(title, version, status=link.status).app.resource()
+        resource = InfoAPI(title, version, status=link.status, page=page).app.resource()
     listener = strports.service(config.listen, make_site(resource))
     listener.setName(API_LISTENER)
     listener.setServiceParent(top)
@@ -145,8 +150,10 @@ def build_node_service(title: str, role: str, version: str, config: DaemonConfig
 
 
 def placeholder_daemon(prefix: str, default_listen: str, title: str, what: str, *,
-                       version: str, script: str, role: str) -> tuple[type, Any, Any]:
-    """``(Options, makeService, main)`` for a daemon that so far serves only the info routes.
+                       version: str, script: str, role: str,
+                       page: Callable[[], bytes] | None = None) -> tuple[type, Any, Any]:
+    """``(Options, makeService, main)`` for a daemon that so far serves only the info routes
+    (and at ``/`` what ``page`` reads, when given).
 
     Placeholder components use this until their own issue gives them a real service tree.
     """
@@ -170,7 +177,8 @@ def placeholder_daemon(prefix: str, default_listen: str, title: str, what: str, 
         """twistd entry point."""
         from twisted.internet import reactor
 
-        return build_node_service(title, role, version, options.config, reactor)
+        return build_node_service(title, role, version, options.config, reactor,
+                                  page=None if page is None else page())
 
     def main() -> None:
         """Console script entry point."""
