@@ -283,7 +283,7 @@ def test_turn_heats_to_the_coming_target_during_an_early_start() -> None:
     # 3.5 K at 2 K/h = 6300 s; × MARGIN + SLACK_S = 7845 s ≈ 131 min
     assert v.reason.startswith("early start: 21 °C is due in 50 min (morning)")
     assert "131 min" in v.reason
-    assert v.reason.endswith("; heating: living 17.5 °C < 21.0 − 0.3")
+    assert v.reason.endswith("; heating: living 17.5 °C < 21.0 − 0.35")
 
 
 def test_turn_without_a_model_follows_the_schedule() -> None:

@@ -6,7 +6,7 @@ restart, and never heating and cooling together."""
 import random
 from typing import Any
 
-from rpymostat.engine.zones.control import KEEP_DECISIONS
+from rpymostat.engine.zones.control import KEEP_DECISIONS, READING_ROUNDS_PER_S
 from rpymostat.shared.bus.message import Message
 from rpymostat.shared.clock import iso_seconds
 
@@ -170,6 +170,28 @@ def test_readings_in_one_turn_make_one_decision() -> None:
     got = decisions(engine)
     assert len(got) == before + 1
     assert got[0]["temperature"] == 18.3 and got[0]["sensors"] == {"fresh": 2, "stale": 0}
+
+
+def test_a_flood_of_readings_is_decided_a_few_times_a_second_and_the_last_one_counts() -> None:
+    """Readings arriving turn after turn cause at most READING_ROUNDS_PER_S decision rounds in
+    a second; the readings after that wait for the next second and are decided together,
+    with the newest value. A reading in a quiet house is decided at once."""
+    engine = engine_with()
+    engine.clock.advance(5)
+    before = len(decisions(engine))
+    for i in range(3 * READING_ROUNDS_PER_S):
+        send(engine, ("a", 18 + i / 100))  # each send lets the reactor turn
+    got = decisions(engine)
+    assert len(got) == before + READING_ROUNDS_PER_S
+    engine.clock.advance(0.999)
+    assert len(decisions(engine)) == before + READING_ROUNDS_PER_S
+    engine.clock.advance(0.001)
+    got = decisions(engine)
+    assert len(got) == before + READING_ROUNDS_PER_S + 1
+    assert got[0]["temperature"] == 18 + (3 * READING_ROUNDS_PER_S - 1) / 100
+    engine.clock.advance(5)
+    send(engine, ("a", 19))
+    assert decisions(engine)[0]["temperature"] == 19
 
 
 def test_above_target_turns_off_only_after_min_on() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredLock, succeed
+from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
 from rpymostat.shared.bus.interface import StatusBus
@@ -45,6 +46,7 @@ _log = Logger(namespace="rpymostat.engine.zones")
 DECISIONS = "zone_decision"
 LEARNING = "zone_learning"
 KEEP_DECISIONS = 500
+READING_ROUNDS_PER_S = 10  # decision rounds readings may cause in any one second
 
 
 @dataclass
@@ -107,6 +109,8 @@ class ZoneControl(Service):
         self.sensors: dict[str, SensorNow] = {}
         self.runtime: dict[str, ZoneRuntime] = {}
         self._pending: set[str] = set()
+        self._round: IDelayedCall | None = None
+        self._recent_rounds: deque[float] = deque(maxlen=READING_ROUNDS_PER_S)
         self._locks: dict[str, DeferredLock] = {}
         self._seq = 0
         self._learnt: dict[str, RateLearner] = {}
@@ -147,6 +151,9 @@ class ZoneControl(Service):
         """Stop deciding."""
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        if self._round is not None and self._round.active():
+            self._round.cancel()
+        self._round, self._pending = None, set()
         return super().stopService()
 
     # -- inputs ------------------------------------------------------------------------------
@@ -161,7 +168,7 @@ class ZoneControl(Service):
             zone = known.zone if known else "house"
             label = known.label if known else (r.alias or r.sensor_id)
             self.sensors[r.key] = SensorNow(r.key, zone, r.value, at, label)
-            self.soon(self.book.zone_of_sensor(zone))
+            self.soon(self.book.zone_of_sensor(zone), limited=True)
 
     def sensor_changed(self, record: SensorRecord | None, sensor_id: str) -> None:
         """A sensor was renamed, moved to another zone or forgotten."""
@@ -172,20 +179,31 @@ class ZoneControl(Service):
         if old is not None:
             self.soon(self.book.zone_of_sensor(old.zone))
 
-    def soon(self, zone_id: str) -> None:
-        """Decide ``zone_id`` at the next turn of the reactor (changes in one turn coalesce);
-        a deleted zone's alarm and memory go."""
+    def soon(self, zone_id: str, limited: bool = False) -> None:
+        """Decide ``zone_id`` at the next turn of the reactor (changes in one turn coalesce).
+        ``limited`` (readings): at most ``READING_ROUNDS_PER_S`` such rounds in any second, so
+        a flood of single readings costs a few decisions a second, not one each, while a
+        reading in a quiet house is acted on at once. A deleted zone's alarm and memory go."""
         if zone_id not in self.book.zones:
             self._alarms.clear("zone-safe-mode", zone_id)
             self.runtime.pop(zone_id, None)
             return
-        if not self.running or zone_id in self._pending:
+        if not self.running:
             return
         self._pending.add(zone_id)
-        if len(self._pending) == 1:
-            self._clock.callLater(0, self._decide_pending)
+        now = self._clock.seconds()
+        recent = self._recent_rounds
+        full = limited and len(recent) == recent.maxlen and now - recent[0] < 1.0
+        due = recent[0] + 1.0 - now if full else 0.0
+        if self._round is not None and self._round.active():
+            if now + due < self._round.getTime():
+                self._round.reset(due)
+            return
+        self._round = self._clock.callLater(due, self._decide_pending)
 
     def _decide_pending(self) -> None:
+        self._round = None
+        self._recent_rounds.append(self._clock.seconds())
         pending, self._pending = self._pending, set()
         for zone_id in sorted(pending):
             if zone_id in self.book.zones:
