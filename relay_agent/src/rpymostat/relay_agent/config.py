@@ -25,7 +25,7 @@ from rpymostat.shared.envconfig import (
     token_setting,
 )
 from rpymostat.shared.ids import parse_id
-from rpymostat.shared.infoapi import DaemonConfig, daemon_settings, load_daemon_config
+from rpymostat.shared.infoapi import DaemonConfig, daemon_config, daemon_settings
 from rpymostat.shared.options import (
     ENGINE_ADDRESS_OPTIONS,
     EnvOptions,
@@ -111,7 +111,7 @@ def load_config(environ: Mapping[str, str]) -> RelayConfig:
     """Validate the environment; raises ConfigError naming the first bad variable."""
     values = load(SETTINGS, environ)
     return RelayConfig(
-        daemon=load_daemon_config(SETTINGS, dict(environ)),
+        daemon=daemon_config(SETTINGS, values),
         data_dir=Path(values["RPYMOSTAT_DATA_DIR"]).expanduser(),
         token=values["RPYMOSTAT_TOKEN"],
         host_id=values["RPYMOSTAT_HOST_ID"],

@@ -57,7 +57,12 @@ def daemon_settings(prefix: str, default_listen: str) -> tuple[Setting, ...]:
 
 def load_daemon_config(settings: tuple[Setting, ...], environ: dict[str, str]) -> DaemonConfig:
     """Validate the settings of :func:`daemon_settings`."""
-    values = load(settings, environ)
+    return daemon_config(settings, load(settings, environ))
+
+
+def daemon_config(settings: tuple[Setting, ...], values: dict[str, Any]) -> DaemonConfig:
+    """The :class:`DaemonConfig` part of ``values`` already loaded from ``settings`` (which
+    start with :func:`daemon_settings`)."""
     return DaemonConfig(listen=values[settings[0].name], log_level=values[settings[1].name],
                         bus=bus_config(values), locator=locator_config(values))
 

@@ -46,7 +46,7 @@ _log = Logger(namespace="rpymostat.engine.zones")
 DECISIONS = "zone_decision"
 LEARNING = "zone_learning"
 KEEP_DECISIONS = 500
-READING_ROUNDS_PER_S = 10  # decision rounds readings may cause in any one second
+READING_ROUNDS_PER_S = 10  # readings wait while this many rounds (any cause) ran in 1 s
 
 
 @dataclass
