@@ -1,11 +1,15 @@
 """The framework floor: a bare Klein JSON PUT endpoint, served the way the engine is served.
 
 Parses the JSON body and answers 201 with a small JSON object — no validation, no storage.
-Run: ``python bench/bare_klein.py PORT``.
+Run: ``python bench/bare_klein.py PORT [--no-tls]``; ``--no-tls`` leaves Twisted's TLS stack
+unloaded the way the agents do (``rpymostat.shared.tlsgate``), for a floor on the same footing.
 """
 
 import json
 import sys
+
+if "--no-tls" in sys.argv:
+    sys.modules["OpenSSL"] = None  # type: ignore[assignment]
 
 from klein import Klein
 from twisted.internet import endpoints, reactor

@@ -58,11 +58,12 @@ def stop_daemon(proc: subprocess.Popen) -> None:
     proc.wait(30)
 
 
-def bare_rss(settle: float) -> float:
-    """MiB of a bare Twisted+Klein process (bench/bare_klein.py) after ``settle`` seconds."""
+def bare_rss(settle: float, no_tls: bool = False) -> float:
+    """MiB of a bare Twisted+Klein process (bench/bare_klein.py) after ``settle`` seconds;
+    ``no_tls``: with Twisted's TLS stack left unloaded, as the agents run."""
     port = free_port()
     proc = start_daemon([sys.executable, str(Path(__file__).parent / "bare_klein.py"),
-                         str(port)], dict(os.environ), port)
+                         str(port), *(["--no-tls"] if no_tls else [])], dict(os.environ), port)
     try:
         time.sleep(settle)
         return rss_kib(proc.pid) / 1024

@@ -81,6 +81,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         floor = bare_rss(args.settle)
+        floor_no_tls = bare_rss(args.settle, no_tls=True)
         engine_port = free_port()
         env = _base_env(tmp / "engine")
         env.update({"RPYMOSTAT_ENGINE_LISTEN": f"tcp:{engine_port}",
@@ -92,16 +93,22 @@ def main() -> None:
             lan = agent_run(tmp, engine_port, True, args.rounds, args.settle)
         finally:
             stop_daemon(engine)
-    out = {"bare_klein_rss_mib": floor, "agent_url": plain, "agent_mdns": lan,
+    out = {"bare_klein_rss_mib": floor, "bare_klein_no_tls_rss_mib": floor_no_tls,
+           "agent_url": plain, "agent_mdns": lan,
            "ratio_rss_url": plain["rss_idle_mib"] / floor,
-           "ratio_rss_mdns": lan["rss_idle_mib"] / floor}
+           "ratio_rss_mdns": lan["rss_idle_mib"] / floor,
+           "ratio_rss_url_no_tls_floor": plain["rss_idle_mib"] / floor_no_tls,
+           "ratio_rss_mdns_no_tls_floor": lan["rss_idle_mib"] / floor_no_tls}
     if args.json:
         print(json.dumps(out))
         return
-    print(f"bare Twisted+Klein RSS       {floor:.1f} MiB")
+    print(f"bare Twisted+Klein RSS       {floor:.1f} MiB (the issue's floor);"
+          f" without TLS loaded {floor_no_tls:.1f} MiB")
     for label, run in (("agent (engine URL)", plain), ("agent (mDNS)", lan)):
         print(f"{label:<28} idle RSS {run['rss_idle_mib']:.1f} MiB"
-              f" ({run['rss_idle_mib'] / floor:.2f}x bare), busy RSS {run['rss_busy_mib']:.1f}"
+              f" ({run['rss_idle_mib'] / floor:.2f}x bare,"
+              f" {run['rss_idle_mib'] / floor_no_tls:.2f}x bare without TLS),"
+              f" busy RSS {run['rss_busy_mib']:.1f}"
               f" MiB, CPU {run['cpu_ms_per_round']:.2f} ms/round, engine found:"
               f" {bool(run['engine_found'])}")
 

@@ -15,7 +15,8 @@ from twisted.web.server import Request
 from zeroconf import ServiceStateChange
 
 from rpymostat.shared.discovery import records
-from rpymostat.shared.discovery.browse import Browser, choose
+from rpymostat.shared.discovery.browse import Browser
+from rpymostat.shared.discovery.choose import choose
 from rpymostat.shared.discovery.cli import table
 from rpymostat.shared.discovery.locator import (
     POLL_INTERVAL,

@@ -171,7 +171,7 @@ def test_api_status_and_readings() -> None:
     result_of(rounds.round())
     clock.advance(2.5)
     api = AgentAPI("1.0", "pi-1", clock, rounds, lambda: {"delivery": {"queue": 3}})
-    http = StubTreq(api.app.resource())
+    http = StubTreq(api.resource())
     status = result_of(result_of(http.get("http://agent/v1/status")).json())
     assert status["host_id"] == "pi-1" and status["delivery"] == {"queue": 3}
     body = result_of(result_of(http.get("http://agent/v1/readings")).json())

@@ -24,7 +24,8 @@ from rpymostat.sensor_agent.plugin import (
 )
 from rpymostat.sensor_agent.rounds import Rounds, Taken
 from rpymostat.sensor_agent.sensors.sim import SimSensor, house_values
-from rpymostat.shared.discovery.browse import Browser, choose
+from rpymostat.shared.discovery.browse import Browser
+from rpymostat.shared.discovery.choose import choose
 from rpymostat.shared.discovery.finder import NotFound, RoleFinder
 from rpymostat.shared.discovery.records import Advert
 

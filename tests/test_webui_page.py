@@ -11,7 +11,7 @@ from .helpers import result_of
 
 
 def get(api: InfoAPI, path: str) -> tuple[int, str, bytes]:
-    treq = StubTreq(api.app.resource())
+    treq = StubTreq(api.resource())
     response = result_of(treq.get(f"http://webui{path}"))
     body = result_of(response.content())
     return response.code, response.headers.getRawHeaders(b"content-type")[0].decode(), body

@@ -20,8 +20,9 @@ from rpymostat.shared.bus.tree import snapshot_to_json
 from rpymostat.shared.clock import Clock, utcnow
 from rpymostat.shared.errors import NotFound, ServiceUnavailable, Unprocessable
 from rpymostat.shared.ids import ID_PATTERN
+from rpymostat.shared.kleinweb import add_error_handlers
 from rpymostat.shared.relaycmd import parse_state_command
-from rpymostat.shared.web import add_error_handlers, json_response, read_json
+from rpymostat.shared.web import json_response, read_json
 
 from . import __version__
 from .ingest import parse_batch, parse_timestamp, parse_update

@@ -19,8 +19,9 @@ from rpymostat.shared.auth import BearerAuth
 from rpymostat.shared.authresource import AuthorizedResource
 from rpymostat.shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from rpymostat.shared.infoapi import info_openapi, root_page
+from rpymostat.shared.kleinweb import add_error_handlers
 from rpymostat.shared.relaycmd import parse_state_command
-from rpymostat.shared.web import add_error_handlers, json_response, read_json
+from rpymostat.shared.web import json_response, read_json
 
 from .bank import OutputFault, RelayBank, UnknownOutput
 

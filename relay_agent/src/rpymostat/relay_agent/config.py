@@ -22,6 +22,7 @@ from rpymostat.shared.envconfig import (
     load,
     parse_endpoint,
     parse_positive_float,
+    tls_setting,
     token_setting,
 )
 from rpymostat.shared.ids import parse_id
@@ -64,6 +65,7 @@ def parse_agent_url(value: str) -> str | None:
 SETTINGS: tuple[Setting, ...] = (
     *daemon_settings("RELAY_AGENT", "tcp:8090"),
     data_dir_setting("directory for the host id (and the engine's token file)"),
+    tls_setting(),
     token_setting("site token; unset = read from <data dir>/token (the engine's, on the same"
                   " host)"),
     Setting("RPYMOSTAT_HOST_ID", None, "id", parse_id,

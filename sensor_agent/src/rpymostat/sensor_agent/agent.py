@@ -42,7 +42,7 @@ def build_readers(config: AgentConfig, reactor: Any, pool: ThreadPool, http: Any
         blocking=lambda f: deferToThreadPool(reactor, pool, f),
         get_json=lambda url, limit: get_json(url, limit, http),
         timeout=config.read_timeout)
-    plugins = installed_plugins()
+    plugins = installed_plugins(spec.name for spec in config.classes())
     return {spec.name: plugins[spec.name](context, **plugin_kwargs(plugins[spec.name],
                                                                    spec.args))
             for spec in config.classes()}
@@ -143,7 +143,7 @@ def build_service(config: AgentConfig, reactor: Any) -> MultiService:
     agent = SensorAgent(reactor, config, host, link, readers, http=http)
     api = AgentAPI(__version__, host, reactor, agent.rounds, agent.status)
     top = build_node_service(TITLE, ROLE, __version__, config.daemon, reactor, link=link,
-                             resource=api.app.resource())
+                             resource=api.resource())
     pool.setServiceParent(top)
     ReaderCloser(readers).setServiceParent(top)
     agent.setServiceParent(top)

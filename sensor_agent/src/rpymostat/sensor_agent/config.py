@@ -20,6 +20,7 @@ from rpymostat.shared.envconfig import (
     load,
     parse_int_range,
     parse_positive_float,
+    tls_setting,
     token_setting,
 )
 from rpymostat.shared.ids import parse_id
@@ -35,6 +36,7 @@ from rpymostat.shared.pluginargs import describe_plugins
 
 from .plugin import (
     ClassSpec,
+    installed_names,
     installed_plugins,
     merge_specs,
     parse_class_spec,
@@ -57,6 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     *daemon_settings("SENSOR_AGENT", "tcp:8089"),
     data_dir_setting("directory for the reading queue and the host id (and the engine's token"
                      " file)"),
+    tls_setting(),
     token_setting("site token; unset = read from <data dir>/token (the engine's, on the same"
                   " host)"),
     Setting("RPYMOSTAT_HOST_ID", None, "id", parse_id,
@@ -172,11 +175,11 @@ class Options(EnvOptions):
 
 def check_classes(specs: tuple[ClassSpec, ...]) -> None:
     """Every class installed, every argument known and valid (UsageError otherwise)."""
-    plugins = installed_plugins()
+    plugins = installed_plugins(spec.name for spec in specs)
     for spec in specs:
         if spec.name not in plugins:
             raise usage.UsageError(f"unknown sensor class {spec.name!r}"
-                                   f" (installed: {', '.join(sorted(plugins))})")
+                                   f" (installed: {', '.join(installed_names())})")
         try:
             plugin_kwargs(plugins[spec.name], spec.args)
         except ValueError as e:

@@ -4,17 +4,23 @@ One SQLite file in the data dir (WAL, synchronous=FULL: a reading that entered t
 disk before ``append`` fires). Items are JSON objects kept in arrival order; when the queue
 holds more than ``max_items`` the oldest are dropped and counted (the count survives restarts).
 Every SQLite call runs on the queue's own thread, never on the reactor.
+
+The file, its thread and the ``sqlite3`` module itself (~1 MiB) are opened only once there is
+something to queue (or a file left by an earlier run to replay): an agent whose engine always
+answers, the usual case on a Pi Zero, never pays for them.
 """
 
 import json
-import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorFromThreads
 
-from rpymostat.shared.sqlthread import ConnectionThread
+if TYPE_CHECKING:
+    import sqlite3
+
+    from rpymostat.shared.sqlthread import ConnectionThread
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -23,7 +29,9 @@ _SCHEMA = (
 )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path) -> "sqlite3.Connection":
+    import sqlite3  # lazy: see the module's doc
+
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -33,7 +41,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _counts(conn: sqlite3.Connection) -> tuple[int, int]:
+def _counts(conn: "sqlite3.Connection") -> tuple[int, int]:
     length = conn.execute("SELECT COUNT(*) FROM queue").fetchone()[0]
     row = conn.execute("SELECT value FROM counters WHERE name = 'dropped'").fetchone()
     return int(length), int(row[0]) if row else 0
@@ -47,17 +55,29 @@ class DiskQueue:
         self.max_items = max_items
         self.length = 0
         self.dropped = 0
-        self._thread = ConnectionThread(reactor, lambda: _connect(path), "sensor-queue",
-                                        group_commit=True)
+        self._reactor = reactor
+        self._opened: ConnectionThread | None = None
+
+    @property
+    def _thread(self) -> "ConnectionThread":
+        """The file's thread, started (and the file created) on first use."""
+        if self._opened is None:
+            from rpymostat.shared.sqlthread import ConnectionThread
+
+            path = self.path
+            self._opened = ConnectionThread(self._reactor, lambda: _connect(path),
+                                            "sensor-queue", group_commit=True)
+            self._opened.start()
+        return self._opened
 
     async def open(self) -> None:
-        """Start the thread and read the counts left by the last run."""
-        self._thread.start()
-        self.length, self.dropped = await self._thread.submit(_counts)
+        """Read the counts left by the last run, if it left a file (else nothing to open)."""
+        if self.path.exists():
+            self.length, self.dropped = await self._thread.submit(_counts)
 
     def close(self) -> Deferred[None]:
-        """Finish queued work and close the file."""
-        return self._thread.stop()
+        """Finish queued work and close the file (if it was ever opened)."""
+        return succeed(None) if self._opened is None else self._opened.stop()
 
     async def append(self, items: list[dict[str, Any]]) -> int:
         """Add ``items`` at the end; drop the oldest beyond ``max_items``. Returns how many were
@@ -65,7 +85,7 @@ class DiskQueue:
         rows = [(json.dumps(item, separators=(",", ":")),) for item in items]
         limit = self.max_items
 
-        def job(conn: sqlite3.Connection) -> tuple[int, int, int]:
+        def job(conn: "sqlite3.Connection") -> tuple[int, int, int]:
             conn.executemany("INSERT INTO queue (item) VALUES (?)", rows)
             length, dropped = _counts(conn)
             over = max(0, length - limit)
@@ -82,7 +102,7 @@ class DiskQueue:
     async def peek(self, limit: int) -> list[tuple[int, dict[str, Any]]]:
         """The oldest ``limit`` items with their sequence numbers."""
 
-        def job(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+        def job(conn: "sqlite3.Connection") -> list[tuple[int, str]]:
             return conn.execute("SELECT seq, item FROM queue ORDER BY seq LIMIT ?",
                                 (limit,)).fetchall()
 
@@ -91,7 +111,7 @@ class DiskQueue:
     async def remove_through(self, seq: int) -> None:
         """Forget every item up to and including ``seq`` (the engine has them)."""
 
-        def job(conn: sqlite3.Connection) -> int:
+        def job(conn: "sqlite3.Connection") -> int:
             conn.execute("DELETE FROM queue WHERE seq <= ?", (seq,))
             return _counts(conn)[0]
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from twisted.internet.defer import Deferred
 
 from rpymostat.shared import pluginargs
-from rpymostat.shared.pluginargs import PluginArg, load_plugins
+from rpymostat.shared.pluginargs import PluginArg, load_plugins, plugin_names
 
 ENTRY_POINT_GROUP = "rpymostat.sensors"
 T = TypeVar("T")
@@ -98,9 +98,15 @@ def parse_sensors_setting(value: str) -> tuple[ClassSpec, ...]:
     return merge_specs(parse_class_spec(p) for p in parts)
 
 
-def installed_plugins() -> dict[str, SensorPlugin]:
-    """Every plugin registered under :data:`ENTRY_POINT_GROUP`, by name."""
-    return load_plugins(ENTRY_POINT_GROUP)
+def installed_plugins(names: Iterable[str] | None = None) -> dict[str, SensorPlugin]:
+    """The plugins registered under :data:`ENTRY_POINT_GROUP`, by name (only ``names``, when
+    given: the other classes' modules are not imported)."""
+    return load_plugins(ENTRY_POINT_GROUP, names)
+
+
+def installed_names() -> list[str]:
+    """The names of the installed plugins, without importing them."""
+    return plugin_names(ENTRY_POINT_GROUP)
 
 
 def plugin_kwargs(plugin: SensorPlugin, args: Mapping[str, str]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from twisted.web.server import Request
 
 from .auth import BearerAuth
 from .errors import Unauthorized
-from .web import error_body
+from .web import api_error_body
 
 
 class AuthorizedResource(Resource):
@@ -23,7 +23,5 @@ class AuthorizedResource(Resource):
         try:
             self._auth.check(request)
         except Unauthorized as e:
-            for name, value in e.headers.items():
-                request.setHeader(name, value)
-            return error_body(request, e.code, e.message)
+            return api_error_body(request, e)
         return self._wrapped.render(request)  # type: ignore[no-any-return]

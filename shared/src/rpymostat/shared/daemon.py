@@ -21,6 +21,8 @@ from twisted.logger import (
 )
 from twisted.python import usage
 
+from .tlsgate import tls_note
+
 
 class DaemonOptions(Protocol):
     """What a daemon's ``tap.Options`` provides beyond usage.Options."""
@@ -52,6 +54,9 @@ def run(
         print(f"Run '{name} --help' for usage.", file=sys.stderr)
         raise SystemExit(2) from None
     start_logging(options.log_level)
+    note = tls_note()
+    if note is not None:
+        Logger(namespace=name).debug(note)
     service = make_service(options)
     from twisted.internet import reactor
 

@@ -15,6 +15,8 @@ from typing import Any
 from twisted.internet.endpoints import serverFromString
 from twisted.logger import LogLevel
 
+from .tlsgate import TLS_VARIABLE, parse_tls
+
 
 class ConfigError(ValueError):
     """An environment variable has an invalid value; the message names it."""
@@ -179,3 +181,10 @@ def data_dir_setting(description: str) -> Setting:
 def token_setting(description: str) -> Setting:
     """``RPYMOSTAT_TOKEN`` (secret: ``--show-config`` hides it)."""
     return Setting("RPYMOSTAT_TOKEN", None, "secret", parse_token, description, secret=True)
+
+
+def tls_setting() -> Setting:
+    """``RPYMOSTAT_TLS``: whether an agent loads Twisted's TLS support (see ``tlsgate``)."""
+    return Setting(TLS_VARIABLE, "auto", "auto|on", parse_tls,
+                   "load TLS support (~12 MiB): auto = only when a setting or argument names an"
+                   " https:// URL or an ssl: endpoint; on = always")

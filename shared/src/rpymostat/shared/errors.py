@@ -1,4 +1,4 @@
-"""API errors that carry their HTTP status; :func:`rpymostat.shared.web.add_error_handlers`
+"""API errors that carry their HTTP status; :func:`rpymostat.shared.web.api_error_body`
 turns every one of them into the same JSON body ``{"status": "error", "error": "..."}``."""
 
 

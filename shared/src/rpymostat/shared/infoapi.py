@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from klein import Klein
 from twisted.application import strports
 from twisted.application.service import MultiService
 from twisted.logger import Logger, LogLevel
+from twisted.web.resource import Resource
 from twisted.web.server import Request
 
 from .busconfig import (
@@ -23,11 +23,11 @@ from .busconfig import (
     bus_config,
     locator_config,
 )
-from .discovery.advertise import AdvertiseService, when_listening
 from .discovery.records import Advert, default_instance_name
 from .envconfig import Setting, load, parse_endpoint, parse_log_level
 from .link import EngineLink
-from .web import add_error_handlers, json_response, make_site
+from .plainroutes import GetRoutes
+from .web import json_response, make_site
 
 API_LISTENER = "api"  # the name of the listener service in build_node_service's tree
 
@@ -82,15 +82,18 @@ def root_page(request: Request, title: str, version: str,
 
 @dataclass
 class InfoAPI:
-    """Klein app for the informational routes of a daemon named ``title``."""
+    """The informational routes of a daemon named ``title`` (plain twisted.web: no Klein)."""
 
     title: str
     version: str
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     page: bytes | None = None  # the daemon's own HTML for ``/`` (default: root_page)
-    app = Klein()
 
-    @app.route("/", methods=["GET"])
+    def resource(self) -> Resource:
+        """``/``, ``/v1/status`` and ``/v1/openapi.json``."""
+        return GetRoutes({"/": self.root, "/v1/status": self.get_status,
+                          "/v1/openapi.json": self.openapi})
+
     def root(self, request: Request) -> bytes:
         """The daemon's page, or a small HTML page naming the daemon and linking its API."""
         if self.page is None:
@@ -98,20 +101,15 @@ class InfoAPI:
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         return self.page
 
-    @app.route("/v1/status", methods=["GET"])
     def get_status(self, request: Request) -> bytes:
         """Always 200 while the daemon runs; details from the status callback."""
         body = {"status": True, "service": self.title, "version": self.version,
                 **self.status()}
         return json_response(request, body)
 
-    @app.route("/v1/openapi.json", methods=["GET"])
     def openapi(self, request: Request) -> bytes:
         """The OpenAPI 3 document of these routes."""
         return json_response(request, info_openapi(self.title, self.version))
-
-
-add_error_handlers(InfoAPI.app)
 
 
 def info_openapi(title: str, version: str) -> dict[str, Any]:
@@ -139,12 +137,15 @@ def build_node_service(title: str, role: str, version: str, config: DaemonConfig
     if link is None:
         link = EngineLink(reactor, role, config.bus, config.locator)
     if resource is None:
-        resource = InfoAPI(title, version, status=link.status, page=page).app.resource()
+        resource = InfoAPI(title, version, status=link.status, page=page).resource()
     listener = strports.service(config.listen, make_site(resource))
     listener.setName(API_LISTENER)
     listener.setServiceParent(top)
     link.setServiceParent(top)
     if config.bus.advertise:
+        # imported here: a daemon that does not advertise never loads python-zeroconf
+        from .discovery.advertise import AdvertiseService, when_listening
+
         instance_id = uuid.uuid4().hex
         AdvertiseService(reactor, when_listening(
             listener, config.listen, lambda port, addresses: Advert(

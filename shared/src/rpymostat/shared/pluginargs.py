@@ -6,7 +6,7 @@ parsed) or a ValueError naming the plugin and the argument; :func:`describe_plug
 ``--list-...-classes`` text.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
@@ -31,9 +31,18 @@ class DescribedPlugin(Protocol):
     arguments: ClassVar[tuple[PluginArg, ...]]
 
 
-def load_plugins(group: str) -> dict[str, Any]:
-    """Every plugin registered under the entry point ``group``, by name."""
-    return {ep.name: ep.load() for ep in entry_points(group=group)}
+def load_plugins(group: str, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The plugins registered under the entry point ``group``, by name: every one, or only
+    those in ``names`` (the others' modules are then not imported: an agent on a Pi Zero pays
+    only for the classes it runs)."""
+    wanted = None if names is None else set(names)
+    return {ep.name: ep.load() for ep in entry_points(group=group)
+            if wanted is None or ep.name in wanted}
+
+
+def plugin_names(group: str) -> list[str]:
+    """The names registered under ``group``, sorted, without importing any plugin."""
+    return sorted({ep.name for ep in entry_points(group=group)})
 
 
 def plugin_kwargs(plugin: DescribedPlugin, args: Mapping[str, str], kind: str = "class"

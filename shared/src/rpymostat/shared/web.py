@@ -1,24 +1,23 @@
-"""HTTP plumbing shared by every daemon's Klein API.
+"""HTTP plumbing shared by every daemon's API (Klein or plain twisted.web; nothing here
+imports Klein, so the small agents need not load it).
 
 - :class:`LimitedRequest` stops buffering a request body past a limit, so an oversized upload
   costs neither memory nor disk; handlers then answer 413.
-- :func:`add_error_handlers` maps every error to a JSON body with its 4xx code; anything
-  unexpected is logged with its traceback and answered 500 (which tests treat as a bug).
+- :func:`error_body` is the one JSON error body; :func:`api_error_body` and
+  :func:`unexpected_body` are what every error mapping (``kleinweb``, ``plainroutes``) answers.
 - :func:`json_response` / :func:`read_json` are what route handlers use.
 """
 
 from typing import Any
 
-from klein import Klein
 from twisted.internet.interfaces import IProtocolFactory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web import http, server
 from twisted.web.resource import Resource
 from twisted.web.server import Request
-from werkzeug import exceptions as wz
 
-from .errors import APIError, MethodNotAllowed, NotFound, PayloadTooLarge
+from .errors import APIError, PayloadTooLarge
 from .jsonbody import decode_json, encode_json
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -101,44 +100,15 @@ def error_body(request: Request, code: int, message: str,
     return json_response(request, {**(details or {}), "status": "error", "error": message}, code)
 
 
-def _api_error(_owner: object, request: Request, failure: Failure) -> bytes:
-    error = failure.value
-    assert isinstance(error, APIError)
+def api_error_body(request: Request, error: APIError) -> bytes:
+    """An :class:`APIError` as its status, headers and JSON body."""
     for name, value in error.headers.items():
         request.setHeader(name, value)
     return error_body(request, error.code, error.message, error.details)
 
 
-def _routing_error(_owner: object, request: Request, failure: Failure) -> bytes:
-    error = failure.value
-    if isinstance(error, wz.MethodNotAllowed):
-        allowed = ", ".join(sorted(error.valid_methods or []))
-        request.setHeader(b"allow", allowed.encode())
-        mapped: APIError = MethodNotAllowed(
-            f"{request.method.decode('latin-1')} is not allowed on {request.path.decode()};"
-            f" allowed: {allowed}"
-        )
-    else:
-        mapped = NotFound(f"no such resource: {request.path.decode('utf-8', 'replace')}")
-    return error_body(request, mapped.code, mapped.message)
-
-
-def _werkzeug_error(_owner: object, request: Request, failure: Failure) -> bytes:
-    error = failure.value
-    assert isinstance(error, wz.HTTPException)
-    code = error.code or 400
-    return error_body(request, code, error.description or error.name)
-
-
-def _unexpected(_owner: object, request: Request, failure: Failure) -> bytes:
+def unexpected_body(request: Request, failure: Failure) -> bytes:
+    """Log an unexpected failure with its traceback; answer 500 (a bug, which tests catch)."""
     _log.failure("unexpected error serving {method} {path}", failure,
                  method=request.method, path=request.path)
     return error_body(request, 500, "internal error (this is a bug; it has been logged)")
-
-
-def add_error_handlers(app: Klein) -> None:
-    """Register the JSON error mapping on a class-level Klein app (handlers get the owner)."""
-    app.handle_errors(APIError)(_api_error)  # type: ignore[arg-type]
-    app.handle_errors(wz.NotFound, wz.MethodNotAllowed)(_routing_error)  # type: ignore[arg-type]
-    app.handle_errors(wz.HTTPException)(_werkzeug_error)  # type: ignore[arg-type]
-    app.handle_errors(_unexpected)  # type: ignore[call-overload]

@@ -13,8 +13,9 @@ from typing import Any
 from klein import Klein
 from twisted.web.server import Request
 
+from rpymostat.shared.kleinweb import add_error_handlers
 from rpymostat.shared.relaycmd import parse_state_command
-from rpymostat.shared.web import add_error_handlers, json_response, read_json
+from rpymostat.shared.web import json_response, read_json
 
 from .openapi import house_openapi
 from .service import RunningHouse, as_number

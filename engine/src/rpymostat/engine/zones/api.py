@@ -14,7 +14,8 @@ from twisted.web.server import Request
 
 from rpymostat.shared.clock import Clock, iso, utcnow
 from rpymostat.shared.errors import Unprocessable
-from rpymostat.shared.web import add_error_handlers, json_response, read_json
+from rpymostat.shared.kleinweb import add_error_handlers
+from rpymostat.shared.web import json_response, read_json
 
 from ..schedule.resolve import Candidate, Segment, ranked
 from ..schedule.rules import candidates, oneoff_end

@@ -14,7 +14,8 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from .browse import Browser, choose
+from .browse import Browser
+from .choose import choose
 from .records import Advert
 
 _log = Logger(namespace="rpymostat.discovery")

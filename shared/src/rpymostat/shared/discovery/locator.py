@@ -6,7 +6,7 @@ whether and where it found the engine, or why not (for ``GET /v1/status``).
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import treq
@@ -14,7 +14,10 @@ from twisted.application.service import Service
 from twisted.internet import task
 from twisted.logger import Logger
 
-from .browse import Browser, choose
+from .choose import choose
+
+if TYPE_CHECKING:
+    from .browse import Browser
 
 _log = Logger(namespace="rpymostat.discovery")
 POLL_INTERVAL = 5.0
@@ -58,6 +61,16 @@ def _status_json(response: Any) -> Any:
     return response.json()
 
 
+def _browser(given: "Callable[..., Browser] | None") -> "Callable[..., Browser]":
+    """The mDNS browser, imported only when browsing: with a URL the daemon never loads
+    python-zeroconf (~3 MiB on a Pi Zero)."""
+    if given is not None:
+        return given
+    from .browse import Browser
+
+    return Browser
+
+
 class EngineLocator(Service):
     """Finds the engine and follows it; ``on_change(location or None)``.
 
@@ -67,13 +80,13 @@ class EngineLocator(Service):
 
     def __init__(self, reactor: Any, on_change: Callable[[EngineLocation | None], Any], *,
                  url: str | None = None, wanted: str | None = None, http: Any = treq,
-                 browser: Callable[..., Browser] = Browser) -> None:
+                 browser: "Callable[..., Browser] | None" = None) -> None:
         self._reactor = reactor
         self._on_change = on_change
         self._url = url
         self._wanted = wanted
         self._http = http
-        self._browser = browser(reactor, self._browsed) if url is None else None
+        self._browser = (_browser(browser)(reactor, self._browsed) if url is None else None)
         self._poll = task.LoopingCall(self._poll_url)
         self._poll.clock = reactor
         self.current: EngineLocation | None = None
