@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import free_port, rss_kib, wait_http
+from benchlib import cpu_seconds, free_port, rss_kib, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -66,7 +66,8 @@ end
 """
 
 
-def _wrk(port: int, script: str, seconds: int, workdir: Path) -> dict[str, float]:
+def _wrk(port: int, script: str, seconds: int, workdir: Path, pid: int) -> dict[str, float]:
+    """wrk's figures, and the server's CPU time per request (all its threads) meanwhile."""
     path = workdir / "load.lua"
     path.write_text(script + """
 done = function(summary, latency, requests)
@@ -74,13 +75,16 @@ done = function(summary, latency, requests)
     summary.errors.status, latency:percentile(50), latency:percentile(99)))
 end
 """)
+    cpu0 = cpu_seconds(pid)
     out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", str(path),
                           f"http://127.0.0.1:{port}/"], capture_output=True, text=True,
                          check=True, timeout=seconds + 60).stdout
+    cpu = cpu_seconds(pid) - cpu0
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     requests, duration_us, bad_status, p50, p99 = (int(v) for v in line.split()[1:])
     return {"requests": requests, "seconds": duration_us / 1e6, "non_2xx": bad_status,
-            "rps": requests / (duration_us / 1e6), "p50_ms": p50 / 1000, "p99_ms": p99 / 1000}
+            "rps": requests / (duration_us / 1e6), "p50_ms": p50 / 1000, "p99_ms": p99 / 1000,
+            "cpu_s": cpu, "cpu_us_per_request": cpu * 1e6 / max(requests, 1)}
 
 
 def _start(argv: list[str], env: dict[str, str] | None, port: int) -> subprocess.Popen:
@@ -105,7 +109,7 @@ def bare_floor(seconds: int, workdir: Path) -> dict[str, float]:
     proc = _start([sys.executable, str(ROOT / "bench" / "bare_klein.py"), str(port)], None, port)
     try:
         idle = rss_kib(proc.pid)
-        result = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir)
+        result = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir, proc.pid)
         result.update(rss_idle_mib=idle / 1024, rss_peak_mib=rss_kib(proc.pid, "VmHWM") / 1024)
         return result
     finally:
@@ -124,12 +128,12 @@ def engine_run(seconds: int, workdir: Path) -> dict[str, object]:
     try:
         time.sleep(1)
         idle = rss_kib(proc.pid)
-        update = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir)
+        update = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir, proc.pid)
         after_update = _count(db, "SELECT count(*) FROM readings")
         base_us = int((time.time() - 30 * 86400) * 1e6)
         batch_lua = (BATCH_LUA.replace("TOKEN", TOKEN).replace("BASE", str(base_us))
                      .replace("BATCH", str(BATCH)))
-        batch = _wrk(port, batch_lua, seconds, workdir)
+        batch = _wrk(port, batch_lua, seconds, workdir, proc.pid)
         peak = rss_kib(proc.pid, "VmHWM")
         loaded = rss_kib(proc.pid)
     finally:
@@ -161,6 +165,8 @@ def main() -> None:
     batch = engine["batch"]
     result = {"floor": floor, "engine": engine,
               "ratio_update_rps_to_floor": update["rps"] / floor["rps"],  # type: ignore[index]
+              "ratio_update_cpu_to_floor": (floor["cpu_us_per_request"]
+                                            / update["cpu_us_per_request"]),  # type: ignore[index]
               "goal_ratio": 0.6, "goal_batch_readings_per_s": 20_000}
     if args.json:
         print(json.dumps(result, indent=2))
@@ -171,6 +177,10 @@ def main() -> None:
           f"  p99 {update['p99_ms']:.2f} ms  persisted {update['readings_persisted']}"
           f" ({update['readings_per_s']:.0f} readings/s), non-2xx {update['non_2xx']}")
     print(f"  ratio to floor      {result['ratio_update_rps_to_floor']:.2f} (goal >= 0.6)")
+    print(f"  server CPU/request  floor {floor['cpu_us_per_request']:.0f} µs, engine"
+          f" {update['cpu_us_per_request']:.0f} µs: floor/engine"
+          f" {result['ratio_update_cpu_to_floor']:.2f} (the same comparison, steadier on a"
+          f" noisy machine)")
     print(f"POST /sensors/batch   {batch['rps']:9.0f} req/s × {BATCH}   persisted"
           f" {batch['readings_persisted']} = {batch['readings_per_s']:.0f} readings/s"
           f" (goal >= 20000), p99 {batch['p99_ms']:.1f} ms, non-2xx {batch['non_2xx']}")

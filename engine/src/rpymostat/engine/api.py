@@ -4,11 +4,12 @@ import html
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from klein import Klein
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
@@ -18,6 +19,7 @@ from rpymostat.shared.bus.interface import StatusBus
 from rpymostat.shared.bus.topics import TopicError, escape_segment, validate_mask
 from rpymostat.shared.bus.tree import snapshot_to_json
 from rpymostat.shared.clock import Clock, utcnow
+from rpymostat.shared.deadlines import Deadlines
 from rpymostat.shared.errors import NotFound, ServiceUnavailable, Unprocessable
 from rpymostat.shared.ids import ID_PATTERN
 from rpymostat.shared.kleinweb import add_error_handlers
@@ -26,7 +28,7 @@ from rpymostat.shared.web import json_response, read_json
 
 from . import __version__
 from .ingest import parse_batch, parse_timestamp, parse_update
-from .model import Reading, SensorChanges, SensorRecord, iso
+from .model import IngestResult, Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
 from .relays.control import RelayControl
 from .relays.registration import parse_registration
@@ -40,6 +42,7 @@ MAX_NAME = 64
 DEFAULT_HISTORY = timedelta(hours=24)
 MAX_HISTORY_POINTS = 10_000
 _DIGITS = re.compile(r"[0-9]{1,6}")
+T = TypeVar("T")
 
 
 def sensor_json(sensor: SensorRecord, now: datetime, stale_after: float) -> dict[str, Any]:
@@ -114,6 +117,7 @@ class EngineAPI:
         self._clock = clock
         self._stale_after = stale_after
         self._timeout = store_timeout
+        self._deadlines = Deadlines(clock, store_timeout)
         self._bus = bus
         self._extra_status = status
         self._sync_timeout = sync_timeout
@@ -126,16 +130,20 @@ class EngineAPI:
         """The root resource: auth check, then the Klein routes."""
         return AuthorizedResource(self.app.resource(), self._auth)  # type: ignore[arg-type]
 
+    def _guarded(self, d: Deferred[T]) -> Deferred[T]:
+        """A store call with its time limit; an unavailable store or no answer is a 503."""
+        return self._deadlines.watch(d).addErrback(self._store_failed)
+
+    def _store_failed(self, failure: Failure) -> Failure:
+        if failure.check(StoreUnavailable):
+            raise ServiceUnavailable(f"the store is unavailable: {failure.value}")
+        if failure.check(defer.CancelledError, TimeoutError, defer.TimeoutError):
+            raise ServiceUnavailable(f"the store did not answer within {self._timeout:g} s")
+        return failure
+
     async def _call(self, d: Deferred[Any]) -> Any:
         """Await a store call with a time limit; an unavailable store becomes a 503."""
-        d.addTimeout(self._timeout, self._clock)  # type: ignore[arg-type]
-        try:
-            return await d
-        except StoreUnavailable as e:
-            raise ServiceUnavailable(f"the store is unavailable: {e}") from None
-        except (TimeoutError, defer.TimeoutError):
-            raise ServiceUnavailable(
-                f"the store did not answer within {self._timeout:g} s") from None
+        return await self._guarded(d)
 
     # -- informational ---------------------------------------------------------------------
 
@@ -164,19 +172,29 @@ class EngineAPI:
 
     # -- ingest ----------------------------------------------------------------------------
 
+    # The two ingest routes are every sensor's hot path: plain callbacks, not coroutines.
+
     @app.route("/v1/sensors/update", methods=["PUT"])
-    async def update(self, request: Request) -> bytes:
+    def update(self, request: Request) -> Deferred[bytes]:
         """The RPyMostat payload; 201 only once every reading is on disk."""
         readings = parse_update(read_json(request), utcnow(self._clock))
-        result = await self._call(self._store.add_readings(readings))
+        d = self._guarded(self._store.add_readings(readings))
+        return d.addCallback(self._updated, request, readings)
+
+    def _updated(self, result: IngestResult, request: Request, readings: list[Reading]
+                 ) -> bytes:
         self._accepted(readings)
         return json_response(request, {"status": "ok", "ids": list(result.ids)}, 201)
 
     @app.route("/v1/sensors/batch", methods=["POST"])
-    async def batch(self, request: Request) -> bytes:
+    def batch(self, request: Request) -> Deferred[bytes]:
         """Readings with their own timestamps; idempotent on (host, sensor, timestamp)."""
         readings = parse_batch(read_json(request), utcnow(self._clock))
-        result = await self._call(self._store.add_readings(readings))
+        d = self._guarded(self._store.add_readings(readings))
+        return d.addCallback(self._batched, request, readings)
+
+    def _batched(self, result: IngestResult, request: Request, readings: list[Reading]
+                 ) -> bytes:
         self._accepted(readings)
         return json_response(request, {"status": "ok", "ids": list(result.ids),
                                        "stored": result.stored,
