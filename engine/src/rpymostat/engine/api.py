@@ -137,7 +137,7 @@ class EngineAPI:
     def _store_failed(self, failure: Failure) -> Failure:
         if failure.check(StoreUnavailable):
             raise ServiceUnavailable(f"the store is unavailable: {failure.value}")
-        if failure.check(defer.CancelledError, TimeoutError, defer.TimeoutError):
+        if failure.check(TimeoutError, defer.TimeoutError):
             raise ServiceUnavailable(f"the store did not answer within {self._timeout:g} s")
         return failure
 
