@@ -164,8 +164,8 @@ def test_parse_tls() -> None:
 
 _PROBE = """
 import json, sys
-from rpymostat.sensor_agent import cli
-cli.skip_tls_unless_needed(__import__("os").environ, sys.argv[1:])
+from rpymostat.shared.tlsgate import skip_tls_unless_needed
+skip_tls_unless_needed(__import__("os").environ, sys.argv[1:])
 import rpymostat.sensor_agent.tap
 from rpymostat.sensor_agent.config import load_config
 from rpymostat.sensor_agent.agent import build_service

@@ -58,9 +58,8 @@ class DiskQueue:
         self._reactor = reactor
         self._opened: ConnectionThread | None = None
 
-    @property
     def _thread(self) -> "ConnectionThread":
-        """The file's thread, started (and the file created) on first use."""
+        """The file's thread, started (and the file created) on first call."""
         if self._opened is None:
             from rpymostat.shared.sqlthread import ConnectionThread
 
@@ -73,7 +72,7 @@ class DiskQueue:
     async def open(self) -> None:
         """Read the counts left by the last run, if it left a file (else nothing to open)."""
         if self.path.exists():
-            self.length, self.dropped = await self._thread.submit(_counts)
+            self.length, self.dropped = await self._thread().submit(_counts)
 
     def close(self) -> Deferred[None]:
         """Finish queued work and close the file (if it was ever opened)."""
@@ -96,7 +95,7 @@ class DiskQueue:
                              " ON CONFLICT(name) DO UPDATE SET value = value + ?", (over, over))
             return length - over, dropped + over, over
 
-        self.length, self.dropped, over = await self._thread.submit(job)
+        self.length, self.dropped, over = await self._thread().submit(job)
         return over
 
     async def peek(self, limit: int) -> list[tuple[int, dict[str, Any]]]:
@@ -106,7 +105,7 @@ class DiskQueue:
             return conn.execute("SELECT seq, item FROM queue ORDER BY seq LIMIT ?",
                                 (limit,)).fetchall()
 
-        return [(seq, json.loads(item)) for seq, item in await self._thread.submit(job)]
+        return [(seq, json.loads(item)) for seq, item in await self._thread().submit(job)]
 
     async def remove_through(self, seq: int) -> None:
         """Forget every item up to and including ``seq`` (the engine has them)."""
@@ -115,7 +114,7 @@ class DiskQueue:
             conn.execute("DELETE FROM queue WHERE seq <= ?", (seq,))
             return _counts(conn)[0]
 
-        self.length = await self._thread.submit(job)
+        self.length = await self._thread().submit(job)
 
 
 class MemoryQueue:

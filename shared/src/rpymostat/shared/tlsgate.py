@@ -14,13 +14,15 @@ listener (an ``ssl:`` endpoint). Without TLS an ``https://`` call fails with Twi
 support unavailable" and is handled like any failed call. Nothing here imports Twisted.
 """
 
+import importlib
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 TLS_VARIABLE = "RPYMOSTAT_TLS"
 TLS_CHOICES = ("auto", "on")
-_BLOCKED = ("OpenSSL",)
+_TLS_MODULE = "OpenSSL"  # pyOpenSSL: what Twisted's TLS support imports first
 
 
 def parse_tls(value: str) -> str:
@@ -49,17 +51,23 @@ def skip_tls_unless_needed(environ: Mapping[str, str], argv: Sequence[str],
     """Unless TLS is needed (or already loaded), make ``import OpenSSL`` fail in this process.
     True when TLS was left out."""
     table: dict[str, Any] = sys.modules if modules is None else modules
-    if needs_tls(environ, argv) or any(name in table for name in _BLOCKED):
+    if needs_tls(environ, argv) or _TLS_MODULE in table:
         return False
-    for name in _BLOCKED:
-        table[name] = None  # Python's documented way to make an import raise ImportError
+    table[_TLS_MODULE] = None  # Python's documented way to make an import raise ImportError
     return True
 
 
 def tls_note(modules: Mapping[str, object] | None = None) -> str | None:
     """What the daemon logs at start when TLS was left out (None when it was not)."""
     modules = sys.modules if modules is None else modules
-    if modules.get("OpenSSL", False) is not None:
+    if modules.get(_TLS_MODULE, False) is not None:
         return None
     return (f"TLS support not loaded: no https:// URL or ssl: endpoint is configured"
             f" ({TLS_VARIABLE}=on loads it)")
+
+
+def run_console(tap_module: str) -> None:
+    """An agent's console script: settle TLS from the environment and arguments, then import
+    ``tap_module`` (which imports Twisted) and run its ``main``."""
+    skip_tls_unless_needed(os.environ, sys.argv[1:])
+    importlib.import_module(tap_module).main()
