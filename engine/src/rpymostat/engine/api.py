@@ -23,6 +23,7 @@ from rpymostat.shared.deadlines import Deadlines
 from rpymostat.shared.errors import NotFound, ServiceUnavailable, Unprocessable
 from rpymostat.shared.ids import ID_PATTERN
 from rpymostat.shared.kleinweb import add_error_handlers
+from rpymostat.shared.plainroutes import HotRoutes
 from rpymostat.shared.relaycmd import parse_state_command
 from rpymostat.shared.web import json_response, read_json
 
@@ -127,8 +128,13 @@ class EngineAPI:
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
 
     def resource(self) -> Resource:
-        """The root resource: auth check, then the Klein routes."""
-        return AuthorizedResource(self.app.resource(), self._auth)  # type: ignore[arg-type]
+        """The root resource: auth check, then the two ingest routes on plain twisted.web
+        (every sensor's hot path) and every other request through the Klein routes. The Klein
+        app has the ingest routes too, so its 405s list them."""
+        hot = HotRoutes({(b"PUT", b"/v1/sensors/update"): self.update,
+                         (b"POST", b"/v1/sensors/batch"): self.batch},
+                        self.app.resource())  # type: ignore[arg-type]
+        return AuthorizedResource(hot, self._auth)
 
     def _guarded(self, d: Deferred[T]) -> Deferred[T]:
         """A store call with its time limit; an unavailable store or no answer is a 503."""
