@@ -120,6 +120,24 @@ async def test_ingest_is_idempotent(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_calls_in_flight_together_each_get_their_own_result(store: Any) -> None:
+    """Many ingest calls at once (SQLite writes those waiting together): each call's result
+    is its own, a replay among them counts its duplicates, and every reading is stored."""
+    await store.add_readings([reading("t1", 0, 20.0)])
+    calls = [store.add_readings([reading(f"s{i}", 1, 20.0 + i), reading(f"s{i}", 2, 21.0 + i)])
+             for i in range(40)]
+    calls.append(store.add_readings([reading("t1", 0, 20.0), reading("t1", 3, 23.0)]))
+    results = [await d for d in calls]
+    assert [(r.ids, r.stored, r.duplicates) for r in results[:40]] == [
+        ((f"pi1:s{i}",), 2, 0) for i in range(40)]
+    assert (results[40].stored, results[40].duplicates) == (1, 1)
+    sensors = {s.id: s for s in await store.list_sensors()}
+    assert len(sensors) == 41
+    assert sensors["pi1:s39"].last_value == 60.0
+    assert sensors["pi1:t1"].last_value == 23.0
+
+
+@pytest_twisted.ensureDeferred
 async def test_last_value_only_moves_forward(store: Any) -> None:
     """An older reading arriving late updates history and first_seen, not the last value."""
     await store.add_readings([reading("t1", 10, 21.0, alias="new")])

@@ -2,13 +2,16 @@
 
 Measures, in one run on this machine:
 - the bare Klein JSON PUT endpoint (bench/bare_klein.py): requests/s — the floor;
-- ``PUT /v1/sensors/update``, one reading per request: readings/s and ratio to the floor;
+- ``PUT /v1/sensors/update``, one reading per request: readings/s and ratio to the floor, in
+  ``--rounds`` pairs of runs that alternate which goes first; the median ratio is reported
+  (on a shared machine one run's floor moves by half from one minute to the next);
 - ``POST /v1/sensors/batch``, BATCH readings per request: readings/s;
 - the engine's RSS idle (after start) and loaded (peak, VmHWM).
 Every figure counts only readings found in the SQLite file afterwards (persisted).
 
 Load comes from wrk (``apt-get install wrk``) with -t2 -c32, as in ../shared/PITFALLS.md.
-Run from the repo root: ``.venv/bin/python bench/ingest.py [--seconds 10] [--json]``.
+Run from the repo root: ``.venv/bin/python bench/ingest.py [--seconds 10] [--rounds 3]
+[--json]``.
 """
 
 import argparse
@@ -17,11 +20,13 @@ import os
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from benchlib import cpu_seconds, free_port, rss_kib, wait_http
 
@@ -103,89 +108,121 @@ def _count(db: Path, sql: str) -> int:
         return int(conn.execute(sql).fetchone()[0])
 
 
-def bare_floor(seconds: int, workdir: Path) -> dict[str, float]:
-    """requests/s (and RSS) of the bare Klein endpoint under the update-route load."""
-    port = free_port()
-    proc = _start([sys.executable, str(ROOT / "bench" / "bare_klein.py"), str(port)], None, port)
-    try:
-        idle = rss_kib(proc.pid)
-        result = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir, proc.pid)
-        result.update(rss_idle_mib=idle / 1024, rss_peak_mib=rss_kib(proc.pid, "VmHWM") / 1024)
-        return result
-    finally:
-        _stop(proc)
+class Servers:
+    """The bare Klein endpoint and the engine (on SQLite), both up for the whole run: the
+    idle one costs nothing while the other is loaded, and rounds can alternate between them."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.floor_port = free_port()
+        self.floor = _start([sys.executable, str(ROOT / "bench" / "bare_klein.py"),
+                             str(self.floor_port)], None, self.floor_port)
+        self.engine_port = free_port()
+        data = workdir / "engine"
+        listen = f"tcp:{self.engine_port}:interface=127.0.0.1"
+        env = {**os.environ, "RPYMOSTAT_ENGINE_LISTEN": listen, "RPYMOSTAT_DATA_DIR": str(data),
+               "RPYMOSTAT_TOKEN": TOKEN, "RPYMOSTAT_LOG_LEVEL": "warn"}
+        self.engine = _start([str(BIN / "rpymostat-engine")], env, self.engine_port)
+        self.db = data / "rpymostat.sqlite3"
+
+    def stop(self) -> None:
+        for proc in (self.floor, self.engine):
+            _stop(proc)
+
+    def load_floor(self, seconds: int) -> dict[str, float]:
+        return _wrk(self.floor_port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, self.workdir,
+                    self.floor.pid)
+
+    def load_update(self, seconds: int) -> dict[str, float]:
+        return _wrk(self.engine_port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds,
+                    self.workdir, self.engine.pid)
+
+    def load_batch(self, seconds: int) -> dict[str, float]:
+        base_us = int((time.time() - 30 * 86400) * 1e6)
+        script = (BATCH_LUA.replace("TOKEN", TOKEN).replace("BASE", str(base_us))
+                  .replace("BATCH", str(BATCH)))
+        return _wrk(self.engine_port, script, seconds, self.workdir, self.engine.pid)
 
 
-def engine_run(seconds: int, workdir: Path) -> dict[str, object]:
-    """Both ingest routes against one engine on SQLite; counts what reached the file."""
-    port = free_port()
-    data = workdir / "engine"
-    env = {**os.environ, "RPYMOSTAT_ENGINE_LISTEN": f"tcp:{port}:interface=127.0.0.1",
-           "RPYMOSTAT_DATA_DIR": str(data), "RPYMOSTAT_TOKEN": TOKEN,
-           "RPYMOSTAT_LOG_LEVEL": "warn"}
-    proc = _start([str(BIN / "rpymostat-engine")], env, port)
-    db = data / "rpymostat.sqlite3"
+def run(seconds: int, rounds: int, workdir: Path) -> dict[str, Any]:
+    """Rounds of (floor, update) load in alternating order (ABBA: drift on a shared machine
+    falls on both alike), then the batch route; persisted counts from the SQLite file."""
+    servers = Servers(workdir)
     try:
         time.sleep(1)
-        idle = rss_kib(proc.pid)
-        update = _wrk(port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, workdir, proc.pid)
-        after_update = _count(db, "SELECT count(*) FROM readings")
-        base_us = int((time.time() - 30 * 86400) * 1e6)
-        batch_lua = (BATCH_LUA.replace("TOKEN", TOKEN).replace("BASE", str(base_us))
-                     .replace("BATCH", str(BATCH)))
-        batch = _wrk(port, batch_lua, seconds, workdir, proc.pid)
-        peak = rss_kib(proc.pid, "VmHWM")
-        loaded = rss_kib(proc.pid)
+        idle = {"floor": rss_kib(servers.floor.pid), "engine": rss_kib(servers.engine.pid)}
+        pairs = []
+        for i in range(rounds):
+            if i % 2 == 0:
+                floor, update = servers.load_floor(seconds), servers.load_update(seconds)
+            else:
+                update, floor = servers.load_update(seconds), servers.load_floor(seconds)
+            pairs.append({"floor": floor, "update": update,
+                          "ratio_rps": update["rps"] / floor["rps"],
+                          "ratio_cpu": floor["cpu_us_per_request"] / update["cpu_us_per_request"]})
+        update_rows = _count(servers.db, "SELECT count(*) FROM readings")
+        batch = servers.load_batch(seconds)
+        peak = rss_kib(servers.engine.pid, "VmHWM")
+        loaded = rss_kib(servers.engine.pid)
+        floor_peak = rss_kib(servers.floor.pid, "VmHWM")
     finally:
-        _stop(proc)
-    batch_rows = _count(db, "SELECT count(*) FROM readings WHERE sensor LIKE 'bench:b%'")
-    update_rows = after_update
+        servers.stop()
+    batch_rows = _count(servers.db, "SELECT count(*) FROM readings WHERE sensor LIKE 'bench:b%'")
+    update_requests = sum(p["update"]["requests"] for p in pairs)
+    update_seconds = sum(p["update"]["seconds"] for p in pairs)
     return {
-        "update": {**update, "readings_persisted": update_rows,
-                   "readings_per_s": update_rows / update["seconds"]},
+        "rounds": pairs,
+        "median_ratio_rps": statistics.median([p["ratio_rps"] for p in pairs]),
+        "median_ratio_cpu": statistics.median([p["ratio_cpu"] for p in pairs]),
+        "update": {"requests": update_requests, "readings_persisted": update_rows,
+                   "readings_per_s": update_rows / update_seconds,
+                   "non_2xx": sum(p["update"]["non_2xx"] for p in pairs)},
         "batch": {**batch, "readings_persisted": batch_rows,
                   "readings_per_s": batch_rows / batch["seconds"], "batch_size": BATCH},
-        "rss_idle_mib": idle / 1024, "rss_loaded_mib": loaded / 1024,
-        "rss_peak_mib": peak / 1024,
+        "floor_rss_idle_mib": idle["floor"] / 1024, "floor_rss_peak_mib": floor_peak / 1024,
+        "rss_idle_mib": idle["engine"] / 1024, "rss_loaded_mib": loaded / 1024,
+        "rss_peak_mib": peak / 1024, "goal_ratio": 0.6, "goal_batch_readings_per_s": 20_000,
     }
+
+
+def _print(result: dict[str, Any]) -> None:
+    for i, pair in enumerate(result["rounds"], start=1):
+        floor, update = pair["floor"], pair["update"]
+        print(f"round {i}: floor {floor['rps']:6.0f} req/s ({floor['cpu_us_per_request']:.0f} µs"
+              f" CPU/req), update {update['rps']:6.0f} req/s ({update['cpu_us_per_request']:.0f}"
+              f" µs CPU/req, p50 {update['p50_ms']:.1f} ms, p99 {update['p99_ms']:.1f} ms):"
+              f" ratio {pair['ratio_rps']:.2f}, CPU ratio {pair['ratio_cpu']:.2f}")
+    update, batch = result["update"], result["batch"]
+    print(f"PUT /sensors/update   median ratio to the bare Klein floor"
+          f" {result['median_ratio_rps']:.2f} (goal >= 0.6); by server CPU per request"
+          f" {result['median_ratio_cpu']:.2f}")
+    print(f"  {update['requests']} requests, {update['readings_persisted']} readings persisted"
+          f" ({update['readings_per_s']:.0f} readings/s), non-2xx {update['non_2xx']}")
+    print(f"POST /sensors/batch   {batch['rps']:9.0f} req/s × {BATCH}   persisted"
+          f" {batch['readings_persisted']} = {batch['readings_per_s']:.0f} readings/s"
+          f" (goal >= 20000), p99 {batch['p99_ms']:.1f} ms, non-2xx {batch['non_2xx']}")
+    print(f"engine RSS            idle {result['rss_idle_mib']:.1f} MiB, loaded"
+          f" {result['rss_loaded_mib']:.1f} MiB, peak {result['rss_peak_mib']:.1f} MiB"
+          f" (bare Klein: idle {result['floor_rss_idle_mib']:.1f}, peak"
+          f" {result['floor_rss_peak_mib']:.1f})")
 
 
 def main() -> None:
     """Run the floor and the engine; print the figures (and the ratio to the floor)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10, help="per load run (default 10)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="floor/update pairs, median reported (default 3)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("this benchmark needs wrk: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
-        floor = bare_floor(args.seconds, Path(tmp))
-        engine = engine_run(args.seconds, Path(tmp))
-    update = engine["update"]
-    batch = engine["batch"]
-    result = {"floor": floor, "engine": engine,
-              "ratio_update_rps_to_floor": update["rps"] / floor["rps"],  # type: ignore[index]
-              "ratio_update_cpu_to_floor": (floor["cpu_us_per_request"]
-                                            / update["cpu_us_per_request"]),  # type: ignore[index]
-              "goal_ratio": 0.6, "goal_batch_readings_per_s": 20_000}
+        result = run(args.seconds, args.rounds, Path(tmp))
     if args.json:
         print(json.dumps(result, indent=2))
-        return
-    print(f"bare Klein floor      {floor['rps']:9.0f} req/s   p50 {floor['p50_ms']:.2f} ms"
-          f"  p99 {floor['p99_ms']:.2f} ms  RSS {floor['rss_idle_mib']:.1f} MiB")
-    print(f"PUT /sensors/update   {update['rps']:9.0f} req/s   p50 {update['p50_ms']:.2f} ms"
-          f"  p99 {update['p99_ms']:.2f} ms  persisted {update['readings_persisted']}"
-          f" ({update['readings_per_s']:.0f} readings/s), non-2xx {update['non_2xx']}")
-    print(f"  ratio to floor      {result['ratio_update_rps_to_floor']:.2f} (goal >= 0.6)")
-    print(f"  server CPU/request  floor {floor['cpu_us_per_request']:.0f} µs, engine"
-          f" {update['cpu_us_per_request']:.0f} µs: floor/engine"
-          f" {result['ratio_update_cpu_to_floor']:.2f} (the same comparison, steadier on a"
-          f" noisy machine)")
-    print(f"POST /sensors/batch   {batch['rps']:9.0f} req/s × {BATCH}   persisted"
-          f" {batch['readings_persisted']} = {batch['readings_per_s']:.0f} readings/s"
-          f" (goal >= 20000), p99 {batch['p99_ms']:.1f} ms, non-2xx {batch['non_2xx']}")
-    print(f"engine RSS            idle {engine['rss_idle_mib']:.1f} MiB, loaded"
-          f" {engine['rss_loaded_mib']:.1f} MiB, peak {engine['rss_peak_mib']:.1f} MiB")
+    else:
+        _print(result)
 
 
 if __name__ == "__main__":

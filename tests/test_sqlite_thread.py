@@ -1,10 +1,12 @@
 """The SQLite connection thread: group commit isolates failing jobs; results reach the reactor."""
 
 import sqlite3
+import threading
 
 import pytest
 import pytest_twisted
 from twisted.internet import defer, reactor
+from twisted.internet.task import deferLater
 
 from rpymostat.engine.store.sqlite_schema import MIGRATIONS, migrate, schema_version
 from rpymostat.shared.sqlthread import ConnectionThread
@@ -57,3 +59,47 @@ def test_migrations_are_versioned_and_refuse_downgrade(tmp_path) -> None:
     conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     with pytest.raises(RuntimeError, match="newer than this engine knows"):
         migrate(conn)
+
+
+def _blocked_until(event: threading.Event):
+    def job(conn: sqlite3.Connection) -> None:
+        event.wait(10)
+
+    return job
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_job_at_an_idle_thread_is_committed_at_once(tmp_path) -> None:
+    """The commit delay is for a thread that finds work waiting; a lone job is not held for
+    it (here a minute, which the test would notice)."""
+    worker = ConnectionThread(reactor, _connect(tmp_path / "db"), "w", group_commit=True,
+                              gather=60.0)
+    worker.start()
+    await worker.submit(lambda conn: None)  # the thread is idle after this
+    lone = worker.submit(_insert(1))
+    assert await lone.addTimeout(10, reactor) == 1
+    await worker.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_work_waiting_after_a_commit_gathers_what_comes_within_the_delay(tmp_path) -> None:
+    """B waits while A runs; after A's commit the thread holds B's group open for ``gather``
+    seconds, so C, submitted 0.1 s later, is committed with B (B's answer comes after C was
+    submitted). Without the delay B would be answered at once."""
+    worker = ConnectionThread(reactor, _connect(tmp_path / "db"), "w", group_commit=True,
+                              gather=1.0)
+    worker.start()
+    release = threading.Event()
+    first = worker.submit(_blocked_until(release))
+    await deferLater(reactor, 0.1, lambda: None)  # A is running
+    b = worker.submit(_insert(1))
+    release.set()
+    await first
+    events: list[str] = []
+    b.addCallback(lambda _: events.append("B answered"))
+    await deferLater(reactor, 0.1, lambda: None)
+    events.append("C submitted")
+    c = worker.submit(_insert(2))
+    assert await defer.gatherResults([b, c]) == [None, 1]
+    assert events == ["C submitted", "B answered"]
+    await worker.stop()

@@ -4,12 +4,22 @@ With ``group_commit`` the thread drains every job waiting in its queue into one 
 (each job inside its own SAVEPOINT, so a failing job is rolled back alone) and commits once:
 many concurrent writers share one fsync, and each job's Deferred fires only after the COMMIT
 that made it durable. Results are handed back with ``reactor.callFromThread``.
+
+A commit (its fsync) costs about 130 µs of CPU and 270 µs of wall time here, whatever it holds.
+Under a flood the writer would otherwise find only the few jobs that came during the last
+commit, and pay that per group of three or four. So with ``gather`` (a commit delay, as in
+PostgreSQL's ``commit_delay`` or MySQL's ``binlog_group_commit_sync_delay``), when work was
+already waiting as the last commit ended, the thread collects more for up to ``gather``
+seconds before it runs the group. A job that arrives at an idle thread, as a house's readings
+do, is committed at once; under load, fewer commits mean less CPU and fewer writes to a Pi's
+SD card, for at most ``gather`` more latency.
 """
 
 import contextlib
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -32,10 +42,12 @@ class ConnectionThread:
         connect: Callable[[], sqlite3.Connection],
         name: str,
         group_commit: bool,
+        gather: float = 0.0,
     ) -> None:
         self._reactor = reactor
         self._connect = connect
         self._group_commit = group_commit
+        self._gather = gather if group_commit else 0.0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._stopped: Deferred[None] = Deferred()
@@ -80,11 +92,12 @@ class ConnectionThread:
             if item is _STOP:
                 self._reactor.callFromThread(self._stopped.callback, None)
                 return
-            self._reactor.callFromThread(_fire, item[1], False, failure)
+            self._reactor.callFromThread(fire, item[1], False, failure)
 
     def _loop(self, conn: sqlite3.Connection) -> None:
+        batch: list[tuple[Job, Deferred[Any]]] = []
         while True:
-            batch, stop = self._next_batch()
+            batch, stop = self._next_batch(after_commit=bool(batch))
             if batch:
                 if self._group_commit:
                     outcomes = _run_group(conn, [job for job, _d in batch])
@@ -96,14 +109,22 @@ class ConnectionThread:
             if stop:
                 return
 
-    def _next_batch(self) -> tuple[list[tuple[Job, Deferred[Any]]], bool]:
-        first = self._queue.get()
+    def _next_batch(self, after_commit: bool) -> tuple[list[tuple[Job, Deferred[Any]]], bool]:
+        """The next group; with ``gather``, held open if work came during the last commit."""
+        try:
+            first = self._queue.get_nowait()
+            busy = after_commit  # work arrived while the thread was committing
+        except queue.Empty:
+            first = self._queue.get()
+            busy = False
         if first is _STOP:
             return [], True
         batch = [first]
+        deadline = time.monotonic() + self._gather if busy and self._gather else 0.0
         while len(batch) < MAX_GROUP:
             try:
-                item = self._queue.get_nowait()
+                wait = deadline - time.monotonic()
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is _STOP:
@@ -141,10 +162,10 @@ def _run_group(conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, An
 def _fire_all(outcomes: list[tuple[Deferred[Any], bool, Any]]) -> None:
     """Fire a group's Deferreds on the reactor thread, in order."""
     for d, ok, result in outcomes:
-        _fire(d, ok, result)
+        fire(d, ok, result)
 
 
-def _fire(d: Deferred[Any], ok: bool, result: Any) -> None:
+def fire(d: Deferred[Any], ok: bool, result: Any) -> None:
     """Fire ``d`` unless a timeout already cancelled it (the job ran anyway)."""
     if d.called:
         return

@@ -7,7 +7,7 @@ SQLite.
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ from twisted.internet.interfaces import IReactorFromThreads
 from rpymostat.shared.sqlthread import ConnectionThread
 
 from ..model import (
-    DEFAULT_ZONE,
     IngestResult,
     Reading,
     SensorChanges,
@@ -27,24 +26,13 @@ from ..model import (
     from_micros,
     to_micros,
 )
-from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
+from .base import StoreUnavailable
+from .sqlite_ingest import IngestQueue
 from .sqlite_schema import migrate
 
+GATHER = 0.002  # commit delay under load (see rpymostat.shared.sqlthread)
 _SENSOR_COLUMNS = ("id, host_id, sensor_id, type, alias, extra, name, zone, last_value, last_ts,"
                    " first_seen")
-_UPSERT_SENSOR = f"""
-INSERT INTO sensors ({_SENSOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
-ON CONFLICT(id) DO UPDATE SET
-    type = CASE WHEN excluded.last_ts >= sensors.last_ts THEN excluded.type ELSE sensors.type END,
-    alias = CASE WHEN excluded.last_ts >= sensors.last_ts
-                 THEN excluded.alias ELSE sensors.alias END,
-    extra = CASE WHEN excluded.last_ts >= sensors.last_ts
-                 THEN excluded.extra ELSE sensors.extra END,
-    last_value = CASE WHEN excluded.last_ts >= sensors.last_ts
-                      THEN excluded.last_value ELSE sensors.last_value END,
-    last_ts = MAX(excluded.last_ts, sensors.last_ts),
-    first_seen = MIN(excluded.first_seen, sensors.first_seen)
-"""
 
 
 def _row_to_sensor(row: tuple) -> SensorRecord:  # type: ignore[type-arg]
@@ -55,28 +43,6 @@ def _row_to_sensor(row: tuple) -> SensorRecord:  # type: ignore[type-arg]
     )
 
 
-def _insert_readings(readings: Sequence[Reading]
-                     ) -> Callable[[sqlite3.Connection], IngestResult]:
-    rows = [(r.key, to_micros(r.timestamp), r.value) for r in readings]
-    latest = latest_per_sensor(readings)
-    earliest = earliest_per_sensor(readings)
-    sensor_rows = [
-        (k, r.host_id, r.sensor_id, r.type, r.alias, r.extra, DEFAULT_ZONE, r.value,
-         to_micros(r.timestamp), to_micros(earliest[k]))
-        for k, r in latest.items()
-    ]
-
-    def job(conn: sqlite3.Connection) -> IngestResult:
-        before = conn.total_changes
-        conn.executemany("INSERT OR IGNORE INTO readings (sensor, ts, value) VALUES (?, ?, ?)",
-                         rows)
-        stored = conn.total_changes - before
-        conn.executemany(_UPSERT_SENSOR, sensor_rows)
-        return IngestResult(ids=tuple(latest), stored=stored, duplicates=len(rows) - stored)
-
-    return job
-
-
 class SQLiteStore:
     """The SQLite backend of :class:`rpymostat.engine.store.Store`."""
 
@@ -85,9 +51,10 @@ class SQLiteStore:
         self._path = path
         self._busy_timeout = busy_timeout
         self._writer = ConnectionThread(reactor, self._connect_writer, "sqlite-writer",
-                                        group_commit=True)
+                                        group_commit=True, gather=GATHER)
         self._reader = ConnectionThread(reactor, self._connect_reader, "sqlite-reader",
                                         group_commit=False)
+        self._ingest = IngestQueue(self._writer)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -144,7 +111,7 @@ class SQLiteStore:
 
     def add_readings(self, readings: Sequence[Reading]) -> Deferred[IngestResult]:
         """Insert readings and upsert sensors in one savepoint of a group commit."""
-        return self._wrap(self._writer.submit(_insert_readings(readings)))
+        return self._wrap(self._ingest.add(readings))
 
     def list_sensors(self) -> Deferred[list[SensorRecord]]:
         """Every sensor, by id."""

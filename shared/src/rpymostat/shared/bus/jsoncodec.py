@@ -7,23 +7,14 @@ Either way non-finite numbers are refused when encoding, and invalid JSON raises
 """
 
 import json
-import math
 from typing import Any
+
+from ..jsonbody import all_finite
 
 try:
     import orjson
 except ImportError:  # pragma: no cover - exercised on armv6 only
     orjson = None  # type: ignore[assignment]
-
-
-def _finite(obj: Any) -> bool:
-    if isinstance(obj, float):
-        return math.isfinite(obj)
-    if isinstance(obj, dict):
-        return all(_finite(v) for v in obj.values())
-    if isinstance(obj, list | tuple):
-        return all(_finite(v) for v in obj)
-    return True
 
 
 if orjson is not None:
@@ -33,7 +24,7 @@ if orjson is not None:
             out = orjson.dumps(obj)
         except TypeError as e:
             raise ValueError(str(e)) from None
-        if b"null" in out and not _finite(obj):  # orjson writes NaN as null
+        if b"null" in out and not all_finite(obj):  # orjson writes NaN as null
             raise ValueError("Out of range float values are not JSON compliant")
         return out
 
