@@ -6,12 +6,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from rpymostat.engine.model import IngestResult, Reading
 from rpymostat.engine.store import sqlite_ingest
-from rpymostat.engine.store.sqlite_ingest import IngestQueue, _Call, insert_rows, write_calls
+from rpymostat.engine.store.sqlite_ingest import (
+    IngestQueue,
+    _Call,
+    _write_alone,
+    insert_rows,
+    write_calls,
+)
 from rpymostat.engine.store.sqlite_schema import migrate
 
 from .helpers import result_of
@@ -163,3 +171,36 @@ def test_a_call_cancelled_by_its_deadline_is_not_fired_again(conn) -> None:
     d.addErrback(lambda _f: None)
     writer.run_next(conn)  # would raise AlreadyCalledError if it fired d again
     assert _count(conn) == 1  # stored anyway: the job was queued before the deadline
+
+
+_SENSORS = st.sampled_from(["a", "b", "c"])
+_CALL = st.lists(st.tuples(_SENSORS, st.integers(0, 5), st.sampled_from([None, 18.5, 21.25])),
+                 min_size=1, max_size=4)
+
+
+def _dump(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+    return (conn.execute("SELECT * FROM readings ORDER BY sensor, ts").fetchall(),
+            conn.execute("SELECT * FROM sensors ORDER BY id").fetchall())
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.lists(_CALL, max_size=3), together=st.lists(_CALL, min_size=1, max_size=6))
+def test_calls_written_together_end_as_if_written_one_by_one(before, together) -> None:
+    """Whatever overlaps the calls have (with each other, with what is stored), writing them
+    together gives each call the result, and the database the content, of writing them one
+    after another."""
+    def calls(spec: list[list[tuple[str, int, float | None]]]) -> list[_Call]:
+        return [_Call([_reading(s, t, v) for s, t, v in call]) for call in spec]
+
+    results = []
+    for merged in (True, False):
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        migrate(conn)
+        for call in calls(before):
+            _write_alone(conn, call)
+        if merged:
+            outcomes = write_calls(conn, calls(together))
+        else:
+            outcomes = [_write_alone(conn, call) for call in calls(together)]
+        results.append((outcomes, _dump(conn)))
+    assert results[0] == results[1]
