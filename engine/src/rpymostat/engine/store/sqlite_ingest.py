@@ -3,10 +3,10 @@
 Every ``add_readings`` call waits here until the writer thread takes all waiting calls at once
 and writes them with one multi-row INSERT per table (more only past a few hundred rows), in the
 writer's group commit. Calls keep arriving while the writer commits (and, under a flood, during
-its commit delay), so one job takes many. Two ``executemany`` per request would cost a ``sqlite3_step`` per row,
-and the sqlite3 module releases and re-takes the GIL around every step: under a flood of
-single readings the writer and the busy reactor thread then hand the GIL to each other
-dozens of times per commit, and the reactor waits each time.
+its commit delay), so one job takes many. Two ``executemany`` per request would cost a
+``sqlite3_step`` per row, and the sqlite3 module releases and re-takes the GIL around every
+step: under a flood of single readings the writer and the busy reactor thread then hand the
+GIL to each other dozens of times per commit, and the reactor waits each time.
 
 Every reading of a call is stored, or none is. When the rows of all waiting calls did not all
 go in (one of them is already stored: a replayed batch), those statements are rolled back and
