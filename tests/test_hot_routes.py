@@ -103,6 +103,30 @@ def test_an_unexpected_error_is_logged_and_answered_500(how: str) -> None:
     assert logged["log_failure"].check(RuntimeError)
 
 
+def test_a_coroutine_handler_is_answered_too() -> None:
+    async def handler(request: Request) -> bytes:
+        return b'{"status": "ok"}'
+
+    request = _request(b"PUT", b"/hot")
+    _render(HotRoutes({(b"PUT", b"/hot"): handler}, _Fallback()), request)
+    assert _written(request) == (200, {"status": "ok"})
+
+
+def test_an_answer_that_cannot_be_written_is_logged() -> None:
+    """A handler whose body is not bytes is a bug: logged, not lost in a Deferred."""
+    events: list[dict[str, Any]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        request = _request(b"PUT", b"/hot")
+        HotRoutes({(b"PUT", b"/hot"): lambda r: succeed("text")},  # type: ignore[arg-type,return-value]
+                  _Fallback()).render(request)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    [logged] = [e for e in events if e.get("log_failure") is not None]
+    assert "cannot answer" in logged["log_format"]
+    assert logged["log_failure"].check(TypeError)
+
+
 def test_a_client_that_went_away_gets_no_answer_and_no_error() -> None:
     answer: Deferred[bytes] = Deferred()
     routes = HotRoutes({(b"PUT", b"/hot"): lambda request: answer}, _Fallback())

@@ -75,7 +75,7 @@ async def test_a_job_at_an_idle_thread_is_committed_at_once(tmp_path) -> None:
     worker = ConnectionThread(reactor, _connect(tmp_path / "db"), "w", group_commit=True,
                               gather=60.0)
     worker.start()
-    await worker.submit(lambda conn: None)  # the thread is idle after this
+    await worker.submit(lambda conn: None)  # nothing else came during it: not busy
     lone = worker.submit(_insert(1))
     assert await lone.addTimeout(10, reactor) == 1
     await worker.stop()

@@ -14,7 +14,8 @@ ingest routes, which every sensor calls every minute, that was a fifth of the CP
 
 from collections.abc import Callable, Mapping
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -22,6 +23,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 from .errors import APIError
 from .web import api_error_body, error_body, unexpected_body
 
+_log = Logger(namespace="rpymostat.web")
 Handler = Callable[[Request], bytes]
 AsyncHandler = Callable[[Request], Deferred[bytes]]
 _ALLOWED = (b"GET", b"HEAD")
@@ -76,21 +78,24 @@ class HotRoutes(Resource):
         handler = self._routes.get((request.method, request.path))
         if handler is None:
             return self._fallback.render(request)  # type: ignore[no-any-return]
-        try:
-            d = handler(request)
-        except APIError as e:
-            return api_error_body(request, e)
-        except Exception:
-            return unexpected_body(request, Failure())
-        d.addCallbacks(_answer, _failed, callbackArgs=(request,), errbackArgs=(request,))
+        d = maybeDeferred(handler, request)
+        d.addErrback(_error_body, request)
+        d.addCallback(_answer, request)
+        d.addErrback(_unanswered, request)
         return NOT_DONE_YET
 
 
-def _failed(failure: Failure, request: Request) -> None:
+def _error_body(failure: Failure, request: Request) -> bytes:
     error = failure.value
-    body = (api_error_body(request, error) if isinstance(error, APIError)
-            else unexpected_body(request, failure))
-    _answer(body, request)
+    if isinstance(error, APIError):
+        return api_error_body(request, error)
+    return unexpected_body(request, failure)
+
+
+def _unanswered(failure: Failure, request: Request) -> None:
+    """Writing the answer failed (a bug): log it; the client's connection times out."""
+    _log.failure("cannot answer {method} {path}", failure, method=request.method,
+                 path=request.path)
 
 
 def _answer(body: bytes, request: Request) -> None:

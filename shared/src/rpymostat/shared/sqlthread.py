@@ -95,28 +95,26 @@ class ConnectionThread:
             self._reactor.callFromThread(fire, item[1], False, failure)
 
     def _loop(self, conn: sqlite3.Connection) -> None:
-        batch: list[tuple[Job, Deferred[Any]]] = []
+        busy = False
         while True:
-            batch, stop = self._next_batch(after_commit=bool(batch))
+            batch, stop = self._next_batch(busy)
             if batch:
                 if self._group_commit:
                     outcomes = _run_group(conn, [job for job, _d in batch])
                 else:
                     outcomes = [_call(job, conn) for job, _d in batch]
+                # Work that came while this group ran (not work the answers below cause).
+                busy = not self._queue.empty()
                 self._reactor.callFromThread(_fire_all, [
                     (d, ok, result) for (_job, d), (ok, result) in zip(batch, outcomes,
                                                                        strict=True)])
             if stop:
                 return
 
-    def _next_batch(self, after_commit: bool) -> tuple[list[tuple[Job, Deferred[Any]]], bool]:
-        """The next group; with ``gather``, held open if work came during the last commit."""
-        try:
-            first = self._queue.get_nowait()
-            busy = after_commit  # work arrived while the thread was committing
-        except queue.Empty:
-            first = self._queue.get()
-            busy = False
+    def _next_batch(self, busy: bool) -> tuple[list[tuple[Job, Deferred[Any]]], bool]:
+        """The next group; with ``gather``, held open when ``busy`` (work came while the last
+        group ran)."""
+        first = self._queue.get()
         if first is _STOP:
             return [], True
         batch = [first]

@@ -110,7 +110,8 @@ class SQLiteStore:
         return d.addErrback(lambda _f: False)
 
     def add_readings(self, readings: Sequence[Reading]) -> Deferred[IngestResult]:
-        """Insert readings and upsert sensors in one savepoint of a group commit."""
+        """Insert readings and upsert sensors, with the other waiting calls, in a group commit
+        (``sqlite_ingest``); all of a call's readings or none."""
         return self._wrap(self._ingest.add(readings))
 
     def list_sensors(self) -> Deferred[list[SensorRecord]]:

@@ -1,9 +1,10 @@
 """The SQLite store's ingest path: the readings of many requests in a few statements.
 
 Every ``add_readings`` call waits here until the writer thread takes all waiting calls at once
-and writes them with one multi-row INSERT per table (more only past a few hundred rows), in the
-writer's group commit. Calls keep arriving while the writer commits (and, under a flood, during
-its commit delay), so one job takes many. Two ``executemany`` per request would cost a
+and writes them with a few multi-row INSERTs per table (one per power of two in the row
+count, in chunks of at most 256 readings and 64 sensors), in the writer's group commit. Calls
+keep arriving while the writer commits (and, under a flood, during its commit delay), so one
+job takes many. Two ``executemany`` per request would cost a
 ``sqlite3_step`` per row, and the sqlite3 module releases and re-takes the GIL around every
 step: under a flood of single readings the writer and the busy reactor thread then hand the
 GIL to each other dozens of times per commit, and the reactor waits each time.
@@ -144,7 +145,11 @@ class _Flush:
 
 
 class IngestQueue:
-    """``add_readings`` calls waiting for the writer; one writer job takes them all."""
+    """``add_readings`` calls waiting for the writer; one writer job takes them all.
+
+    Not bounded: a job takes whatever waits (under a flood, a few hundred calls). If one of
+    them is a replay, that job's calls are all written again one by one.
+    """
 
     def __init__(self, writer: ConnectionThread) -> None:
         self._writer = writer
@@ -170,8 +175,9 @@ class IngestQueue:
         return calls
 
     def _fail_calls(self, failure: Failure, flush: _Flush) -> None:
-        # A job that never ran (the database could not be opened) took nothing: its calls are
-        # still waiting, and no other job was queued meanwhile.
+        # A job that never ran (the database could not be opened, or its group could not
+        # begin) took nothing: its calls are still waiting, and no other job was queued
+        # meanwhile.
         for call in flush.calls if flush.calls is not None else self.take():
             fire(call.d, False, failure)
 
