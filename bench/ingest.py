@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import cpu_seconds, free_port, rss_kib, wait_http
+from benchlib import cpu_seconds, free_port, rss_kib, start_daemon, stop_daemon
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -92,17 +91,6 @@ end
             "cpu_s": cpu, "cpu_us_per_request": cpu * 1e6 / max(requests, 1)}
 
 
-def _start(argv: list[str], env: dict[str, str] | None, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_http(port, proc)
-    return proc
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(30)
-
-
 def _count(db: Path, sql: str) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute(sql).fetchone()[0])
@@ -115,19 +103,19 @@ class Servers:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.floor_port = free_port()
-        self.floor = _start([sys.executable, str(ROOT / "bench" / "bare_klein.py"),
-                             str(self.floor_port)], None, self.floor_port)
+        self.floor = start_daemon([sys.executable, str(ROOT / "bench" / "bare_klein.py"),
+                                   str(self.floor_port)], dict(os.environ), self.floor_port)
         self.engine_port = free_port()
         data = workdir / "engine"
         listen = f"tcp:{self.engine_port}:interface=127.0.0.1"
         env = {**os.environ, "RPYMOSTAT_ENGINE_LISTEN": listen, "RPYMOSTAT_DATA_DIR": str(data),
                "RPYMOSTAT_TOKEN": TOKEN, "RPYMOSTAT_LOG_LEVEL": "warn"}
-        self.engine = _start([str(BIN / "rpymostat-engine")], env, self.engine_port)
+        self.engine = start_daemon([str(BIN / "rpymostat-engine")], env, self.engine_port)
         self.db = data / "rpymostat.sqlite3"
 
     def stop(self) -> None:
         for proc in (self.floor, self.engine):
-            _stop(proc)
+            stop_daemon(proc)
 
     def load_floor(self, seconds: int) -> dict[str, float]:
         return _wrk(self.floor_port, UPDATE_LUA.replace("TOKEN", TOKEN), seconds, self.workdir,

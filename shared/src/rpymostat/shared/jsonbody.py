@@ -69,14 +69,19 @@ def encode_json(value: Any) -> bytes:
     """Encode a response value as compact UTF-8 JSON (NaN is a bug, so it raises ValueError)."""
     if orjson is not None:
         try:
-            out = orjson.dumps(value, option=_PASS_TO_STDLIB)
+            return orjson_dumps(value, _PASS_TO_STDLIB)
         except TypeError:
             pass  # a non-string key, a datetime, a named tuple: the standard library's way
-        else:
-            if b"null" in out and not all_finite(value):  # orjson writes NaN as null
-                raise ValueError("Out of range float values are not JSON compliant")
-            return out
     return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
+
+
+def orjson_dumps(value: Any, option: int = 0) -> bytes:
+    """orjson's compact bytes; TypeError for what it cannot write, ValueError for NaN or
+    infinity (which orjson would write as null)."""
+    out: bytes = orjson.dumps(value, option=option)
+    if b"null" in out and not all_finite(value):
+        raise ValueError("Out of range float values are not JSON compliant")
+    return out
 
 
 def all_finite(value: Any) -> bool:

@@ -134,8 +134,8 @@ class _Flush:
     """The writer's job for the calls waiting when it runs. It keeps them: if the group
     commit runs its jobs again (another job failed), these same calls are written again."""
 
-    def __init__(self, take: "IngestQueue") -> None:
-        self._queue = take
+    def __init__(self, queue: "IngestQueue") -> None:
+        self._queue = queue
         self.calls: list[_Call] | None = None
 
     def __call__(self, conn: sqlite3.Connection) -> list[tuple[bool, Any]]:

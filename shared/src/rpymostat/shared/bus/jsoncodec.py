@@ -9,7 +9,7 @@ Either way non-finite numbers are refused when encoding, and invalid JSON raises
 import json
 from typing import Any
 
-from ..jsonbody import all_finite
+from ..jsonbody import orjson_dumps
 
 try:
     import orjson
@@ -21,12 +21,9 @@ if orjson is not None:
     def dumps(obj: Any) -> bytes:
         """Compact JSON bytes; ValueError for NaN/Infinity or what JSON cannot hold."""
         try:
-            out = orjson.dumps(obj)
+            return orjson_dumps(obj)
         except TypeError as e:
             raise ValueError(str(e)) from None
-        if b"null" in out and not all_finite(obj):  # orjson writes NaN as null
-            raise ValueError("Out of range float values are not JSON compliant")
-        return out
 
     def loads(data: bytes) -> Any:
         """Parse JSON (ValueError when invalid)."""
