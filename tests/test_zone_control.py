@@ -554,9 +554,12 @@ def test_manual_switch_is_held_then_the_zone_takes_over() -> None:
     engine.advance(35)  # past the decider's minimum off time, within the hold
     send(engine, ("living", 18))
     d = latest(engine)
-    assert d["heat"] is True and d["state"] == "heating"
+    # the decision says what the heater really does (held off), and what the zone wanted
+    assert d["heat"] is False and d["state"] == "manual-hold"
+    assert d["reason"].startswith(f"heater {HEAT} held off by hand until"), d["reason"]
+    assert d["decided"]["heat"] is True and d["decided"]["state"] == "heating"
     assert d["commands"] == [{"id": HEAT, "function": "heat", "on": True,
-                              "skipped": HOLD_REASON}]
+                              "skipped": HOLD_REASON, "held_until": "2026-09-21T14:14:25Z"}]
     r = relay(engine)
     assert r["commanded"] == "off" and r["commanded_by"] == "manual"
     assert sent(engine) == [("heat", True), ("heat", False)]

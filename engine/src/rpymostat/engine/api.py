@@ -2,7 +2,7 @@
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from . import __version__
 from .ingest import parse_batch, parse_timestamp, parse_update
 from .model import IngestResult, Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
+from .relays.alarms import AlarmBook
 from .relays.control import RelayControl
 from .relays.registration import parse_registration
 from .store import Store, StoreUnavailable
@@ -111,7 +112,8 @@ class EngineAPI:
     def __init__(self, store: Store, auth: BearerAuth, clock: Clock,
                  stale_after: float, store_timeout: float = 10.0, *, bus: StatusBus,
                  status: Callable[[], dict[str, Any]] = dict, sync_timeout: float = 2.0,
-                 relays: RelayControl | None = None, zones: ZoneControl | None = None
+                 relays: RelayControl | None = None, zones: ZoneControl | None = None,
+                 alarms: AlarmBook | None = None, links: Sequence[tuple[str, str]] = ()
                  ) -> None:
         self._store = store
         self._auth = auth
@@ -125,6 +127,8 @@ class EngineAPI:
         self._published: dict[str, datetime] = {}
         self._relays = relays
         self._zone_control = zones
+        self._alarms = alarms if alarms is not None else relays.alarms if relays else None
+        self._links = links
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
 
     def resource(self) -> Resource:
@@ -157,7 +161,10 @@ class EngineAPI:
     def root(self, request: Request) -> bytes:
         """HTML: name, version, links to the API document, status and source."""
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        return _ROOT_PAGE.format(version=html.escape(__version__), source=SOURCE_URL).encode()
+        links = "".join(f'<li><a href="{html.escape(url)}">{html.escape(label)}</a></li>\n'
+                        for label, url in self._links)
+        return _ROOT_PAGE.format(version=html.escape(__version__), source=SOURCE_URL,
+                                 links=links).encode()
 
     @app.route("/v1/openapi.json", methods=["GET"])
     def openapi(self, request: Request) -> bytes:
@@ -391,7 +398,9 @@ class EngineAPI:
     @app.route("/v1/alarms", methods=["GET"])
     def alarms(self, request: Request) -> bytes:
         """Active alarms, then the recently cleared ones."""
-        return json_response(request, self._relay_control().alarms.to_json())
+        if self._alarms is None:
+            raise ServiceUnavailable("no alarm book: zone and relay control are not running")
+        return json_response(request, self._alarms.to_json())
 
 
 add_error_handlers(EngineAPI.app)
@@ -402,7 +411,7 @@ _ROOT_PAGE = """<!doctype html>
 <body><h1>RPyMostat engine</h1>
 <p>Version {version}. A self-hosted, modular smart thermostat.</p>
 <ul>
-<li><a href="/v1/openapi.json">API document (OpenAPI 3)</a></li>
+{links}<li><a href="/v1/openapi.json">API document (OpenAPI 3)</a></li>
 <li><a href="/v1/status">Status</a></li>
 <li><a href="/v1/sensors">Sensors</a></li>
 <li><a href="/v1/bus/snapshot">Live status tree</a></li>

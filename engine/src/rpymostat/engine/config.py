@@ -74,6 +74,17 @@ def parse_store_url(value: str) -> str:
     return v
 
 
+def parse_links(value: str) -> tuple[tuple[str, str], ...]:
+    """``web UI=http://pi:8080/,simulated house=http://pi:8093/`` (http(s) URLs only)."""
+    links = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        label, sep, url = item.partition("=")
+        if not sep or not label.strip() or not url.strip().startswith(("http://", "https://")):
+            raise ValueError(f"{item!r} is not label=http(s)://...")
+        links.append((label.strip(), url.strip()))
+    return tuple(links)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("RPYMOSTAT_ENGINE_LISTEN", "tcp:8088", "endpoint", parse_endpoint,
             "Twisted endpoint string the REST API listens on"),
@@ -110,6 +121,8 @@ SETTINGS: tuple[Setting, ...] = (
             "every zone is decided this often (and on every new reading)"),
     Setting("RPYMOSTAT_MANUAL_HOLD", "3600", "seconds", parse_positive_float,
             "an output switched by hand is left alone by the zone for this long"),
+    Setting("RPYMOSTAT_LINKS", "", "label=url,...", parse_links,
+            "links on the engine's root page (make run: the web UI, the simulated house)"),
 )
 
 
@@ -135,6 +148,7 @@ class EngineConfig:
     timezone: str = "UTC"
     decision_interval: float = 60.0
     manual_hold: float = 3600.0
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def uses_mongodb(self) -> bool:
@@ -172,4 +186,5 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         timezone=v["RPYMOSTAT_TIMEZONE"] or local_timezone(environ),
         decision_interval=v["RPYMOSTAT_DECISION_INTERVAL"],
         manual_hold=v["RPYMOSTAT_MANUAL_HOLD"],
+        links=v["RPYMOSTAT_LINKS"],
     )

@@ -23,6 +23,7 @@ from rpymostat.shared.options import EnvOptions
 from rpymostat.shared.web import make_site
 
 from . import __version__
+from .agentwatch import AgentWatch
 from .api import EngineAPI
 from .config import SETTINGS, EngineConfig, load_config
 from .instance import load_or_create_instance_id
@@ -107,8 +108,9 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
         _log.warn("RPYMOSTAT_AUTH=off: anyone on the network can change settings")
     instance_id = load_or_create_instance_id(config.data_dir)
     top = MultiService()
+    own_source = source_id("engine")
     bus = BusHubService(reactor, ProxyEndpoints(config.bus_pub_listen, config.bus_sub_listen),
-                        source_id("engine"), hwm=config.bus.hwm, log_keep=config.log_keep)
+                        own_source, hwm=config.bus.hwm, log_keep=config.log_keep)
     bus.setServiceParent(top)
     BusLogService(BusLogObserver(bus.hub.publish, "engine", config.bus.log_level,
                                  reactor.callFromThread)  # type: ignore[attr-defined]
@@ -125,6 +127,8 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                 else None}
 
     alarms = AlarmBook(reactor, bus.hub)
+    AgentWatch(reactor, bus.hub.listen, bus.hub.publish,  # type: ignore[arg-type]
+               own_source).setServiceParent(top)
     relays = RelayControl(reactor, store, AgentClient(http_client(reactor), token,
                                                       config.agent_timeout),
                           bus.hub, alarms, boot=bus.boot,
@@ -138,7 +142,7 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
     zones.setServiceParent(top)
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
                     config.store_timeout, bus=bus.hub, status=status, relays=relays,
-                    zones=zones)
+                    zones=zones, alarms=alarms, links=config.links)
     site = make_site(api.resource(), access_log=config.log_level <= LogLevel.debug)
     listener = strports.service(config.listen, site)
     listener.setServiceParent(top)

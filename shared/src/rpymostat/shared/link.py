@@ -94,7 +94,7 @@ class EngineLink(MultiService):
         """Publish this daemon's presence and where it found the engine."""
         engine = self.locator.current
         self.publisher.publish(self.topic, {
-            "role": self.role, "host": self.host, "up": True,
+            "role": self.role, "host": self.host, "up": True, "every_s": ANNOUNCE_INTERVAL,
             "engine": engine.url if engine else None, **self.details()})
 
     def status(self) -> dict[str, Any]:

@@ -142,6 +142,9 @@ class Suite:
         bus_host = "*" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
         env["RPYMOSTAT_BUS_PUB_LISTEN"] = f"tcp://{bus_host}:{BUS_PUB_PORT + self.offset}"
         env["RPYMOSTAT_BUS_SUB_LISTEN"] = f"tcp://{bus_host}:{BUS_SUB_PORT + self.offset}"
+        links = [("web UI", WEBUI)] + ([("simulated house", HOUSE)] if self.demo else [])
+        env.setdefault("RPYMOSTAT_LINKS", ",".join(f"{label}={self.url(m)}/"
+                                                   for label, m in links))
         if not self.discovery:
             env.setdefault("RPYMOSTAT_ENGINE_URL", self.url(ENGINE))
         elif self.engine_id is not None:

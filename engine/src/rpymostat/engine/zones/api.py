@@ -56,9 +56,23 @@ def segment_json(zone: Zone, seg: Segment) -> dict[str, Any]:
             "since": iso(seg.since) if seg.since else None}
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article ("an adjustment", "a schedule")."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def rule_phrase(kind: str, name: str) -> str:
+    """"the schedule 'weekdays'"; "the adjustment" when its name only repeats its kind."""
+    return f"the {kind}" if not name or name == kind else f"the {kind} {name!r}"
+
+
+def _others(n: int) -> str:
+    return f"{n} other rule{'s' if n != 1 else ''} lose{'s' if n == 1 else ''}"
+
+
 def _lost_because(loser: Candidate, winner: Candidate) -> str:
     if loser.rule.level < winner.rule.level:
-        return f"a {winner.rule.kind} beats a {loser.rule.kind}"
+        return f"{_a(winner.rule.kind)} beats {_a(loser.rule.kind)}"
     if loser.start < winner.start:
         return f"its period began earlier ({iso(loser.start)}) than the winner's"
     return "it was created before the winner"
@@ -262,9 +276,9 @@ class ZoneAPI:
             others = [{"rule": c.rule.to_json(), "target": c.rule.target.to_json(),
                        "since": iso(c.start), "until": iso(c.end),
                        "lost_because": _lost_because(c, top)} for c in applying[1:]]
-            why = (f"the {rule.kind} {rule.name!r} applies from {iso(top.start)} and is the"
-                   f" most specific rule now" + (f" ({len(others)} other rule(s) lose)"
-                                                 if others else ""))
+            why = (f"{rule_phrase(rule.kind, rule.name)} applies from {iso(top.start)} and is"
+                   f" the most specific rule now" + (f" ({_others(len(others))})"
+                                                     if others else ""))
         else:
             others = []
             why = "no schedule, override or adjustment applies now: the zone default"

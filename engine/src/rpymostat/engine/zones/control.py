@@ -37,6 +37,7 @@ from ..store import Store
 from .book import ZoneBook
 from .decide import ZoneReading, ZoneVerdict
 from .deciders.base import DeciderPlugin, OutputState
+from .hold import LIMIT_ALARMS, held_outputs, held_record, limit_alarms
 from .learn import RateLearner
 from .model import DEFAULT_DECIDER, Zone
 from .predict import time_to_target
@@ -185,7 +186,8 @@ class ZoneControl(Service):
         a flood of single readings costs a few decisions a second, not one each, while a
         reading in a quiet house is acted on at once. A deleted zone's alarm and memory go."""
         if zone_id not in self.book.zones:
-            self._alarms.clear("zone-safe-mode", zone_id)
+            for kind in ("zone-safe-mode", *LIMIT_ALARMS):
+                self._alarms.clear(kind, zone_id)
             self.runtime.pop(zone_id, None)
             return
         if not self.running:
@@ -320,12 +322,15 @@ class ZoneControl(Service):
         commanded = await self._command(zone_id, zv, heat, cool, now)
         record = self._record(zone, zv, reading, target_c=done.target_c,
                               rule=plan[0].rule.to_json(), commands=commanded)
+        held_record(zone, record, held_outputs(zone, heat + cool, commanded,
+                                         self._manual_hold))
         record["early_start"] = done.early.to_json(iso_seconds) if done.early else None
         rt.number += 1
         record["number"] = rt.number
         rt.last = record
         rt.decisions.append(record)
         self._alarm(zone, zv, bool(outputs) or reading.fresh + reading.stale > 0)
+        limit_alarms(self._alarms, zone.id, zv)
         self._bus.publish("engine.decision", record)
         self._bus.publish(f"zone.{escape_segment(zone_id)}.state", self.state_json(zone_id))
         try:

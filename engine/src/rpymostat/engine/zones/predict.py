@@ -117,4 +117,24 @@ def time_to_target(zone: Zone, *, temp: float | None, target_c: float, outdoor: 
         return {"seconds": None if seconds is None else round(seconds), "function": function,
                 "setpoint": sp, "why": "out of reach at the learnt rate" if seconds is None
                 else f"{model.rate(temp, outdoor):.1f} K/h at the learnt rate"}
+    return _no_run(heat_sp, cool_sp, temp, tolerance)
+
+
+def _no_run(heat_sp: float | None, cool_sp: float | None, temp: float, tolerance: float
+            ) -> dict[str, Any]:
+    """No output has to run to reach the setpoint: there, between the setpoints, or past it
+    on the side this mode does not act on (it drifts back by itself)."""
+    if heat_sp is None and cool_sp is None:
+        return {"seconds": None, "why": "mode off: no setpoint"}
+    if cool_sp is None and heat_sp is not None and temp > heat_sp + tolerance:
+        return {"seconds": None, "setpoint": heat_sp,
+                "why": f"above the heat setpoint ({temp:.1f} °C > {heat_sp:.1f} °C); this mode"
+                       " does not cool, the zone drifts down by itself"}
+    if heat_sp is None and cool_sp is not None and temp < cool_sp - tolerance:
+        return {"seconds": None, "setpoint": cool_sp,
+                "why": f"below the cool setpoint ({temp:.1f} °C < {cool_sp:.1f} °C); this mode"
+                       " does not heat, the zone drifts up by itself"}
+    if heat_sp is not None and cool_sp is not None and \
+            heat_sp + tolerance < temp < cool_sp - tolerance:
+        return {"seconds": 0, "why": f"between the setpoints ({heat_sp:.1f}–{cool_sp:.1f} °C)"}
     return {"seconds": 0, "why": "at the setpoint"}
