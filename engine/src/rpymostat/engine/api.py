@@ -368,6 +368,16 @@ class EngineAPI:
         on = parse_state_command(read_json(request))
         return json_response(request, await control.manual(relay_id, on))
 
+    @app.route("/v1/relays/<string:relay_id>/resume", methods=["POST"])
+    async def resume_relay(self, request: Request, relay_id: str) -> bytes:
+        """End a manual hold; the output's zone decides at once."""
+        control = self._relay_control()
+        control.get_json(relay_id)  # 404 first
+        resumed = await control.resume(relay_id)
+        if self._zone_control is not None:
+            self._zone_control.soon(self._zone_control.book.zone_of_output(relay_id))
+        return json_response(request, {**control.get_json(relay_id), "resumed": resumed})
+
     # -- zones -------------------------------------------------------------------------------
 
     def _zone_api(self) -> ZoneAPI:

@@ -121,6 +121,9 @@ SETTINGS: tuple[Setting, ...] = (
             "every zone is decided this often (and on every new reading)"),
     Setting("RPYMOSTAT_MANUAL_HOLD", "3600", "seconds", parse_positive_float,
             "an output switched by hand is left alone by the zone for this long"),
+    Setting("RPYMOSTAT_TIME_SCALE", "1", "factor", parse_positive_float,
+            "the house's clock runs this many times faster (make run's simulated house):"
+            " the learnt rates' sampling periods are divided by it"),
     Setting("RPYMOSTAT_LINKS", "", "label=url,...", parse_links,
             "links on the engine's root page (make run: the web UI, the simulated house)"),
 )
@@ -149,6 +152,7 @@ class EngineConfig:
     decision_interval: float = 60.0
     manual_hold: float = 3600.0
     links: tuple[tuple[str, str], ...] = ()
+    time_scale: float = 1.0
 
     @property
     def uses_mongodb(self) -> bool:
@@ -187,4 +191,5 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         decision_interval=v["RPYMOSTAT_DECISION_INTERVAL"],
         manual_hold=v["RPYMOSTAT_MANUAL_HOLD"],
         links=v["RPYMOSTAT_LINKS"],
+        time_scale=v["RPYMOSTAT_TIME_SCALE"],
     )

@@ -161,7 +161,8 @@ _RELAY_SCHEMAS: dict[str, Any] = {
         "function": {"type": "string"},
         "commanded": {"enum": ["on", "off", None], "description": "what the engine wants"},
         "commanded_at": _WHEN,
-        "commanded_by": {"type": ["string", "null"], "description": "manual or engine"},
+        "commanded_by": {"type": ["string", "null"], "description":
+                         "manual, zone:<zone>, resumed (a hold ended by hand) or engine"},
         "reported": _STATE, "in_sync": {"type": ["boolean", "null"]},
         "safe_state": _STATE, "reachable": {"type": ["boolean", "null"]},
         "last_contact": _WHEN, "agent_url": {"type": "string"},
@@ -225,6 +226,17 @@ def _relay_paths() -> dict[str, Any]:
                     "responses": {"200": _json(_ref("Relay"), "switched"),
                                   "409": _json(_ref("Refused"), "a protection refuses"),
                                   **_errors(400, 401, 404, 413, 422, 503)}}},
+        "/v1/relays/{relay_id}/resume": {
+            "parameters": [_RELAY_ID_PARAM],
+            "post": {"summary": "end a manual hold: give the output back to its zone",
+                     "description": "An output switched by hand (PUT) is left alone by its"
+                                    " zone for the manual hold (RPYMOSTAT_MANUAL_HOLD). This"
+                                    " ends the hold now; the zone decides at once and commands"
+                                    " the output as its schedule says. No body. `resumed` is"
+                                    " false when no hold was in force.",
+                     "security": _MUTATING,
+                     "responses": {"200": _json(_ref("Relay"), "the relay, its zone's again"),
+                                   **_errors(401, 404, 503)}}},
         "/v1/alarms": {"get": {
             "summary": "active alarms and the recently cleared ones", "security": [],
             "description": "Also on the bus: `engine.alarm.<id>` while active.",

@@ -138,6 +138,7 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                         bus=bus.hub, alarms=alarms, deciders=installed_deciders(),
                         relays=relays, stale_after=config.stale_after,
                         interval=config.decision_interval, manual_hold=config.manual_hold,
+                        time_scale=config.time_scale,
                         ready=lambda: relays.loaded or succeed(None))
     zones.setServiceParent(top)
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,

@@ -9,6 +9,10 @@ off (not 5 minutes: at 60× that would be 5 simulated hours). These values exist
 the house's clock is fast; a real house keeps the defaults. The house starts at 16 °C (a house
 back from a winter holiday), below the night's 17 °C as well as the day's 21 °C, so the heater
 comes on within a minute whatever the hour.
+
+The engine's own time-based limits follow the house's clock too (:func:`scaled_limits`): at 60×
+a sensor that goes quiet makes the zone's reading stale after 15 s (15 simulated minutes, not
+ten simulated hours of blind control) and a manual hold lasts one minute (one simulated hour).
 """
 
 import json
@@ -28,6 +32,11 @@ NIGHT_C = 17.0
 HOUSE_START_C = "16"  # below NIGHT_C − the tolerance: the heat comes on at any hour
 DAY_SCHEDULE = {"name": "Day (demo)", "target": 21.0, "scheduler": "weekly",
                 "params": {"days": "daily", "from": "06:30", "to": "22:30"}}
+DEFAULT_SPEED = 60.0
+REAL_STALE_S = 600.0  # the engine's defaults for a real house
+REAL_HOLD_S = 3600.0
+MIN_STALE_READINGS = 3  # a stale limit shorter than three sensor rounds flaps
+MIN_HOLD_S = 30.0
 OUTDOOR_SENSOR = "outdoor"  # the id the sim sensor class gives the house's outdoor temperature
 Say = Callable[[str], Any]
 Call = Callable[..., tuple[int, Any]]  # (method, path[, body]) → (status, JSON); EngineCalls
@@ -66,12 +75,34 @@ def agent_env(house: HouseInfo, discovery: bool) -> dict[str, str]:
                                 f"cool=sim:url={zone}/cool"}
 
 
-def demo_env() -> dict[str, str]:
+def house_speed(environ: Mapping[str, str]) -> float:
+    """``RPYMOSTAT_HOUSE_SPEED`` as the house will read it (60 when unset or unreadable)."""
+    try:
+        speed = float(environ.get("RPYMOSTAT_HOUSE_SPEED", DEFAULT_SPEED))
+    except ValueError:
+        return DEFAULT_SPEED
+    return speed if speed >= 1 else DEFAULT_SPEED
+
+
+def scaled_limits(speed: float) -> dict[str, str]:
+    """The engine's time-based limits on the house's clock: a real house's 10-minute stale
+    limit and hour-long manual hold last 10 simulated minutes and one simulated hour (never
+    less than ``MIN_STALE_READINGS`` sensor rounds and ``MIN_HOLD_S``); the learnt rates'
+    sampling periods shrink by the same factor (``RPYMOSTAT_TIME_SCALE``)."""
+    stale = max(REAL_STALE_S / speed, MIN_STALE_READINGS * float(SENSOR_INTERVAL_S))
+    hold = max(REAL_HOLD_S / speed, MIN_HOLD_S)
+    return {"RPYMOSTAT_STALE_AFTER": f"{stale:g}", "RPYMOSTAT_MANUAL_HOLD": f"{hold:g}",
+            "RPYMOSTAT_TIME_SCALE": f"{speed:g}"}
+
+
+def demo_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The demo's short real-time timers and the house's cold start (see the module's
-    docstring for why); a user's own setting of any of them wins."""
+    docstring for why), and the engine's limits on the house's clock (:func:`scaled_limits`);
+    a user's own setting of any of them wins."""
     return {"RPYMOSTAT_DECISION_INTERVAL": DECISION_INTERVAL_S,
             "RPYMOSTAT_SENSOR_INTERVAL": SENSOR_INTERVAL_S,
-            "RPYMOSTAT_HOUSE_START_C": HOUSE_START_C}
+            "RPYMOSTAT_HOUSE_START_C": HOUSE_START_C,
+            **scaled_limits(house_speed(environ or {}))}
 
 
 class EngineCalls:

@@ -152,7 +152,7 @@ class Suite:
             # RPYMOSTAT_ENGINE_NAME as its own advertised name: it started before this is set.)
             env["RPYMOSTAT_ENGINE_NAME"] = self.engine_id
         if self.demo:
-            env.update({k: env.get(k, v) for k, v in demo.demo_env().items()})
+            env.update({k: env.get(k, v) for k, v in demo.demo_env(env).items()})
             if self.house is not None:
                 env.update(demo.agent_env(self.house, self.discovery))
             return env

@@ -53,6 +53,9 @@ MISSED_FOR_UNREACHABLE = 2
 MAX_RETRY_DELAY = 60.0
 
 
+RESUMED = "resumed"  # commanded_by once a manual hold was ended by hand
+
+
 def word(on: bool | None) -> str | None:
     """``on`` / ``off`` / None."""
     return None if on is None else ("on" if on else "off")
@@ -284,6 +287,22 @@ class RelayControl(Service):
         finally:
             self._settled(relay)
         return self.relay_json(agent, relay)
+
+    async def resume(self, relay_id: str) -> bool:
+        """End a manual hold: the commanded state stays, but it is no longer the hand's (the
+        zone takes the output back at its next decision). False when none was in force."""
+        _agent, relay = self._find(relay_id)
+        if relay.commanded_by != "manual" or relay.commanded is None:
+            return False
+        relay.commanded_by = RESUMED
+        doc = {**self._commanded.get(relay.id, {}), "by": RESUMED}
+        self._commanded[relay.id] = doc
+        try:
+            await self._store.put_doc(COMMAND_DOCS, relay.id, doc)
+        except StoreUnavailable as e:
+            raise ServiceUnavailable(f"relay {relay_id}: the hold ended, but the engine could"
+                                     f" not store that ({e})") from None
+        return True
 
     async def command(self, relay_id: str, on: bool, by: str = "engine") -> None:
         """The engine's decision: make ``on`` the commanded state and reconcile towards it."""

@@ -94,7 +94,7 @@ class ZoneControl(Service):
     def __init__(self, clock: Clock, store: Store, book: ZoneBook, *, bus: StatusBus,
                  alarms: AlarmBook, deciders: dict[str, DeciderPlugin],
                  relays: RelayControl | None, stale_after: float, interval: float = 60.0,
-                 manual_hold: float = 3600.0,
+                 manual_hold: float = 3600.0, time_scale: float = 1.0,
                  ready: Callable[[], Deferred[None]] = lambda: succeed(None)) -> None:
         self._clock = clock
         self._store = store
@@ -106,6 +106,7 @@ class ZoneControl(Service):
         self.stale_after = stale_after
         self._interval = interval
         self._manual_hold = manual_hold
+        self._scale = time_scale
         self._ready = ready
         self.sensors: dict[str, SensorNow] = {}
         self.runtime: dict[str, ZoneRuntime] = {}
@@ -131,7 +132,7 @@ class ZoneControl(Service):
         await self.book.load()
         # from now on the API's hooks (readings, sensor edits) keep this current
         self.sensors = {r.id: sensor_now(r) for r in await self._store.list_sensors()}
-        self._learnt = {zone_id: RateLearner.from_doc(doc) for zone_id, doc
+        self._learnt = {zone_id: RateLearner.from_doc(doc, self._scale) for zone_id, doc
                         in (await self._store.get_docs(LEARNING)).items()}
         for doc in sorted((await self._store.get_docs(DECISIONS)).values(),
                           key=lambda d: d["seq"]):
@@ -247,7 +248,7 @@ class ZoneControl(Service):
                 fresh.mind.memory, fresh.mind.learner = rt.mind.memory, rt.mind.learner
                 fresh.last, fresh.decisions, fresh.number = rt.last, rt.decisions, rt.number
             else:
-                fresh.mind.learner = self._learnt.pop(zone.id, RateLearner())
+                fresh.mind.learner = self._learnt.pop(zone.id, RateLearner(self._scale))
             self.runtime[zone.id] = rt = fresh
         return rt
 
@@ -403,7 +404,7 @@ class ZoneControl(Service):
                         ) -> dict[str, Any]:
         """Time-to-target and what predictive start has learnt."""
         rt = self.runtime.get(zone.id)
-        learner = rt.mind.learner if rt else self._learnt.get(zone.id, RateLearner())
+        learner = rt.mind.learner if rt else self._learnt.get(zone.id, RateLearner(self._scale))
         target_c = last["target"] if last and last.get("target") is not None else None
         early = rt.mind.early if rt else None
         if early is not None:

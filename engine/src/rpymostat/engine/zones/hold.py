@@ -70,12 +70,12 @@ def _clock_time(zone: Zone, at: float) -> str:
 
 
 def hold_phrase(zone: Zone, h: Held) -> str:
-    """"heater house:heat held on by hand until 14:05 (the zone would switch it off)"."""
+    """"heater pi:heat held on by hand until 14:05 (the zone would switch it off; ...)"."""
     noun = NOUNS.get(h.function, h.function)
     word, wanted = ("on" if h.on else "off"), ("on" if h.wanted else "off")
     wants = f"wants it {word} too" if h.wanted == h.on else f"would switch it {wanted}"
-    return (f"{noun} {h.id} held {word} by hand until"
-            f" {_clock_time(zone, h.until)} (the zone {wants})")
+    return (f"{noun} {h.id} held {word} by hand until {_clock_time(zone, h.until)} (the zone"
+            f" {wants}; POST /v1/relays/{h.id}/resume gives it back)")
 
 
 def held_record(zone: Zone, record: dict[str, Any], held: Sequence[Held]) -> None:
@@ -94,5 +94,5 @@ def held_record(zone: Zone, record: dict[str, Any], held: Sequence[Held]) -> Non
         if ids:
             record[function] = any(actual[i] for i in ids)
     record["state"] = "manual-hold"
-    record["reason"] = (f"{'; '.join(hold_phrase(zone, h) for h in held)}; resume with POST"
-                        f" /v1/relays/<id>/resume. The zone alone: {record['reason']}")
+    record["reason"] = (f"{'; '.join(hold_phrase(zone, h) for h in held)}: the zone alone:"
+                        f" {record['reason']}")

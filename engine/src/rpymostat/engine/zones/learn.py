@@ -136,7 +136,8 @@ def slope_per_hour(points: list[tuple[float, float, float | None]]) -> float:
 class RateLearner:
     """One zone's heating and cooling rates, learnt from its readings while outputs run."""
 
-    def __init__(self) -> None:
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale  # a clock this many times faster (the demo's house): shorter periods
         self.lines = {f: _Sums() for f in FUNCTIONS}  # samples with an outdoor temperature
         self.flat = {f: _Sums() for f in FUNCTIONS}  # every sample (the constant fallback)
         self._runs: dict[str, _Run | None] = dict.fromkeys(FUNCTIONS)
@@ -154,17 +155,17 @@ class RateLearner:
                 continue
             if run is None:
                 self._runs[function] = run = _Run(now)
-            if now - run.since < SKIP_S:
+            if now - run.since < SKIP_S / self.scale:
                 continue
             run.points.append((now, temp, None if outdoor is None else temp - outdoor))
-            if run.points[-1][0] - run.points[0][0] >= WINDOW_S:
+            if run.points[-1][0] - run.points[0][0] >= WINDOW_S / self.scale:
                 took |= self._close(function, run)
                 run.points = [run.points[-1]]
         return took
 
     def _close(self, function: str, run: _Run | None) -> bool:
         if run is None or len(run.points) < MIN_POINTS \
-                or run.points[-1][0] - run.points[0][0] < MIN_WINDOW_S:
+                or run.points[-1][0] - run.points[0][0] < MIN_WINDOW_S / self.scale:
             return False
         rate = slope_per_hour(run.points)
         if function == "cool":
@@ -196,9 +197,9 @@ class RateLearner:
                 for kind, sums in (("lines", self.lines), ("flat", self.flat))}
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "RateLearner":
+    def from_doc(cls, doc: dict[str, Any], scale: float = 1.0) -> "RateLearner":
         """Inverse of :meth:`to_doc` (a damaged document gives a fresh learner)."""
-        learner = cls()
+        learner = cls(scale)
         try:
             for kind in ("lines", "flat"):
                 target = getattr(learner, kind)
@@ -207,10 +208,10 @@ class RateLearner:
                     sums = _Sums(float(saved["w"]), float(saved["x"]), float(saved["y"]),
                                  float(saved["xx"]), float(saved["xy"]), int(saved["n"]))
                     if not _sane(sums):
-                        return cls()
+                        return cls(scale)
                     target[f] = sums
         except (KeyError, TypeError, ValueError, OverflowError):
-            return cls()
+            return cls(scale)
         return learner
 
 
