@@ -21,7 +21,7 @@ $(STAMP): constraints.txt requirements-dev.txt $(wildcard */pyproject.toml)
 venv: $(STAMP)
 
 run: venv
-	$(BIN)/python -m rpymostat.shared.suite --data-dir $(CURDIR)/.run
+	$(BIN)/python -m rpymostat.shared.suite --data-dir $(CURDIR)/.run $(ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

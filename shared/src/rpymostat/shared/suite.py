@@ -3,8 +3,9 @@
 Runs each installed daemon's console script with a shared data dir, waits until each answers
 ``GET /v1/status``, prints the URLs and the site token's location, then waits. SIGINT or
 SIGTERM stops every child, last started first (SIGTERM, then SIGKILL after 10 s). If a child
-dies, the suite stops the rest and exits non-zero: a half-running thermostat is worse than a
-stopped one.
+exits, the suite says so and keeps the others running (each daemon is built to cope with a
+lost peer, and one can watch it do so); it starts the child again after a back-off (1 s,
+doubling up to 30 s while it keeps failing) unless ``--no-restart`` is given.
 
 The daemons find each other by discovery (mDNS), as on a LAN; the agents are pinned to the
 suite's own engine by its instance id (``RPYMOSTAT_ENGINE_NAME``), so another engine on the
@@ -29,6 +30,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -110,6 +112,58 @@ def _get_json(url: str, timeout: float = 5.0) -> dict[str, object]:
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - ours
         body = json.load(response)
     return body if isinstance(body, dict) else {}
+
+
+def _say(line: str) -> None:
+    print(f"rpymostat-suite: {line}", file=sys.stderr, flush=True)
+
+
+class Restarts:
+    """When each exited child is started again: after 1 s, then twice as long after each
+    exit that follows a run shorter than ``STABLE_S`` (up to ``MAX_DELAY_S``)."""
+
+    FIRST_DELAY_S = 1.0
+    MAX_DELAY_S = 30.0
+    STABLE_S = 60.0
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self._since: dict[str, float] = {}  # when it (re)started
+        self._delay: dict[str, float] = {}  # the next back-off
+        self._at: dict[str, float] = {}  # when an exited one is due
+        self._stopped: set[str] = set()
+
+    def running(self, m: Member) -> None:
+        """It runs: note since when (the first look)."""
+        self._since.setdefault(m.script, self._now())
+
+    def exited(self, m: Member, _code: int | None) -> float | None:
+        """It exited: the back-off (> 0) when it is news, 0 when already reported (see
+        :meth:`due`), None when given up."""
+        if m.script in self._stopped:
+            return None
+        if m.script in self._at:
+            return 0.0
+        now = self._now()
+        ran = now - self._since.get(m.script, now)
+        delay = self.FIRST_DELAY_S if ran >= self.STABLE_S else \
+            self._delay.get(m.script, self.FIRST_DELAY_S)
+        self._delay[m.script] = min(delay * 2, self.MAX_DELAY_S)
+        self._at[m.script] = now + delay
+        return delay
+
+    def due(self, m: Member) -> bool:
+        """Whether its back-off has passed."""
+        return self._now() >= self._at.get(m.script, float("inf"))
+
+    def started(self, m: Member) -> None:
+        """It was started again."""
+        self._at.pop(m.script, None)
+        self._since[m.script] = self._now()
+
+    def given_up(self, m: Member) -> None:
+        """It stays stopped (no restarts)."""
+        self._stopped.add(m.script)
 
 
 class Suite:
@@ -209,8 +263,13 @@ class Suite:
     def _display_host(self) -> str:
         return "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
 
-    def watch(self) -> int:
-        """Block until a signal or a child exits; return the suite's exit code."""
+    def watch(self, restart: bool = True, now: Callable[[], float] = time.monotonic,
+              poll_s: float = 0.2) -> int:
+        """Block until SIGINT or SIGTERM; return the suite's exit code (0).
+
+        A child that exits is reported and the others keep running (so one can watch the
+        engine react to a lost agent); it is started again after a back-off
+        (:class:`Restarts`) unless ``restart`` is False."""
         stop = {"signal": 0}
 
         def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -218,14 +277,33 @@ class Suite:
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
+        restarts = Restarts(now)
         while not stop["signal"]:
-            for m, proc in self.children:
-                if proc.poll() is not None:
-                    print(f"rpymostat-suite: {m.script} exited ({proc.returncode}); stopping",
-                          file=sys.stderr, flush=True)
-                    return 1
-            time.sleep(0.2)
+            self.supervise(restarts, restart)
+            time.sleep(poll_s)
         return 0
+
+    def supervise(self, restarts: "Restarts", restart: bool) -> None:
+        """One look at the children: report the ones that exited, restart those due."""
+        for i, (m, proc) in enumerate(self.children):
+            if proc.poll() is None:
+                restarts.running(m)
+                continue
+            due = restarts.exited(m, proc.returncode)
+            if due is None:
+                continue
+            if not restart:
+                _say(f"{m.script} ({m.label}) exited with code {proc.returncode}; the others"
+                     " keep running (--no-restart: it stays stopped)")
+                restarts.given_up(m)
+            elif due > 0:
+                _say(f"{m.script} ({m.label}) exited with code {proc.returncode}; the others"
+                     f" keep running; restarting it in {due:g} s")
+            elif restarts.due(m):
+                self.children[i] = (m, subprocess.Popen([_script(m.script)],  # noqa: S603
+                                                        env=self.env()))
+                restarts.started(m)
+                _say(f"{m.script} ({m.label}) restarted")
 
     def stop(self) -> None:
         """Stop every child, last started first (the relay agent leaves its outputs safe
@@ -250,6 +328,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="added to every default port (8088 engine, 8089 sensor agent,"
                              " 8090 relay agent, 8080 web UI, 8091/8092 bus, 8093 simulated"
                              " house)")
+    parser.add_argument("--no-restart", action="store_true",
+                        help="a daemon that exits stays stopped (default: restarted with"
+                             " back-off; the others keep running either way)")
     args = parser.parse_args(argv)
     suite = Suite(args.data_dir.resolve(), args.host, args.port_offset)
     print("RPyMostat is starting:", flush=True)
@@ -260,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
             suite.prepare_demo()
         print(f"Site token: {args.data_dir.resolve() / 'token'} (RPYMOSTAT_TOKEN overrides)."
               "\nPress Ctrl-C to stop everything.", flush=True)
-        code = suite.watch()
+        code = suite.watch(restart=not args.no_restart)
     except KeyboardInterrupt:  # Ctrl-C while starting: stop what runs, like later
         code = 0
     finally:
