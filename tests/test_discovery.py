@@ -274,21 +274,48 @@ class FakeBrowser:
     def engines(self) -> list[Advert]:
         return [a for a in self.adverts if a.role == records.ENGINE]
 
+    def of_role(self, role: str) -> list[Advert]:
+        return [a for a in self.adverts if a.role == role]
+
+    def query(self) -> defer.Deferred[None]:
+        self.queries = getattr(self, "queries", 0) + 1
+        return defer.succeed(None)
+
     def show(self, *adverts: Advert) -> None:
         self.adverts = list(adverts)
         self.on_change()
+
+
+class FakeStatusHttp:
+    """``GET <url>/v1/status``: answers with the instance id registered for ``url`` (as the
+    daemon there would), else fails (nobody there); counts the calls."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.calls: list[str] = []
+
+    def get(self, url: str, timeout: float) -> defer.Deferred[Any]:
+        self.calls.append(url)
+        base = url.removesuffix("/v1/status")
+        if base not in self.ids:
+            return defer.fail(ConnectionRefusedError(base))
+        body = {"instance_id": self.ids[base]}
+        return defer.succeed(type("Response", (), {"code": 200, "json": lambda _s: body})())
 
 
 class MdnsHarness:
     def __init__(self, wanted: str | None = None) -> None:
         self.seen: list[EngineLocation | None] = []
         self.browsers: list[FakeBrowser] = []
+        self.clock = Clock()
+        self.http = FakeStatusHttp()
 
         def factory(reactor: Any, on_change: Callable[[], Any]) -> Any:
             self.browsers.append(FakeBrowser(on_change))
             return self.browsers[-1]
 
-        self.locator = EngineLocator(Clock(), self.seen.append, wanted=wanted, browser=factory)
+        self.locator = EngineLocator(self.clock, self.seen.append, wanted=wanted,
+                                     browser=factory, http=self.http)
         self.locator.startService()
 
     @property
@@ -311,12 +338,12 @@ def test_mdns_locator_reports_found_moved_and_lost() -> None:
     h = MdnsHarness()
     h.browser.show(_engine())
     first = EngineLocation("http://192.168.1.5:8088", "tcp://192.168.1.5:8091",
-                           "tcp://192.168.1.5:8092", "RPyMostat engine on pi1")
+                           "tcp://192.168.1.5:8092", "RPyMostat engine on pi1", "id-pi1")
     assert h.seen == [first]
     assert h.locator.state == "found"
     h.browser.show(_engine(port=9099))
     assert h.seen[-1] == EngineLocation("http://192.168.1.5:9099", first.bus_pub, first.bus_sub,
-                                        first.name)
+                                        first.name, "id-pi1")
     h.browser.show()
     assert h.seen[-1] is None and len(h.seen) == 3
     assert h.locator.state == "lost"
@@ -341,16 +368,34 @@ def test_mdns_locator_is_quiet_when_nothing_changed() -> None:
 
 
 def test_mdns_locator_with_two_engines_is_ambiguous() -> None:
-    """Two engines and no wanted name: ambiguous, and a previously found engine is dropped."""
+    """Two engines and no wanted name: ambiguous; nothing is chosen."""
     h = MdnsHarness()
-    h.browser.show(_engine("engine A", instance_id="a"))
     h.browser.show(_engine("engine A", instance_id="a"),
                    _engine("engine B", instance_id="b", addresses=("192.168.1.6",)))
-    assert h.seen[-1] is None
+    assert h.seen == []
     status = h.locator.status()
     assert status["state"] == "ambiguous"
     assert "RPYMOSTAT_ENGINE_NAME" in status["message"]
     assert status["engine"] is None
+
+
+def test_mdns_locator_keeps_its_engine_when_a_second_one_appears() -> None:
+    """Issue 17: a second engine appearing never unpins a client from the one it follows,
+    as long as that one answers at its address with its instance id; when it stops
+    answering there, it is dropped (and the ambiguity is reported)."""
+    h = MdnsHarness()
+    h.browser.show(_engine("engine A", instance_id="a"))
+    h.http.ids["http://192.168.1.5:8088"] = "a"
+    h.browser.show(_engine("engine A", instance_id="a"),
+                   _engine("engine B", instance_id="b", addresses=("192.168.1.6",)))
+    assert len(h.seen) == 1 and h.locator.current is not None
+    assert h.locator.state == "found" and "asking it at" in h.locator.message
+    h.clock.advance(10)
+    assert len(h.seen) == 1 and h.locator.current is not None
+    del h.http.ids["http://192.168.1.5:8088"]
+    h.clock.advance(2)
+    assert h.seen[-1] is None and h.locator.state == "lost"
+    assert "RPYMOSTAT_ENGINE_NAME" in h.locator.message
 
 
 def test_mdns_locator_follows_the_wanted_engine() -> None:
@@ -359,7 +404,7 @@ def test_mdns_locator_follows_the_wanted_engine() -> None:
     h.browser.show(_engine("engine A", instance_id="a"),
                    _engine("engine B", instance_id="b", addresses=("192.168.1.6",)))
     assert h.seen == [EngineLocation("http://192.168.1.6:8088", "tcp://192.168.1.6:8091",
-                                     "tcp://192.168.1.6:8092", "engine B")]
+                                     "tcp://192.168.1.6:8092", "engine B", "b")]
 
 
 def test_mdns_locator_status_shape_when_found() -> None:
@@ -369,7 +414,8 @@ def test_mdns_locator_status_shape_when_found() -> None:
     assert h.locator.status() == {
         "mode": "mdns", "state": "found", "message": "found engine 'RPyMostat engine on pi1'",
         "engine": {"url": "http://[fe80::1]:8088", "bus_pub": "tcp://[fe80::1]:8091",
-                   "bus_sub": "tcp://[fe80::1]:8092", "name": "RPyMostat engine on pi1"}}
+                   "bus_sub": "tcp://[fe80::1]:8092", "name": "RPyMostat engine on pi1",
+                   "id": "id-pi1"}}
 
 
 def test_mdns_engine_without_address_is_not_reported_found() -> None:

@@ -57,6 +57,10 @@ class FakeBrowser:
         self.running = False
         return succeed(None)
 
+    def query(self) -> Deferred[None]:
+        self.queries = getattr(self, "queries", 0) + 1
+        return succeed(None)
+
     def of_role(self, role: str) -> list[Advert]:
         return [a for a in self.adverts if a.role == role]
 
@@ -152,7 +156,8 @@ def test_finder_gives_up_after_the_time_limit_saying_why() -> None:
 def test_finder_pinned_by_id_ignores_other_houses_and_follows_loss() -> None:
     """With ``wanted``, only that house is taken; when it goes, ``current`` is None."""
     clock, browsers = Clock(), Browsers()
-    finder = RoleFinder(clock, "house", wanted="b", browser=browsers)
+    finder = RoleFinder(clock, "house", wanted="b", browser=browsers,
+                        check=lambda url, iid: succeed(False))  # nobody at its address
     finder.start()
     browsers.last.show(house_advert("house A", "a"))
     assert finder.current is None and "looking for house 'b'" in finder.message

@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from rpymostat.shared.busconfig import check_http_url
 from rpymostat.shared.discovery.browse import Browser
 from rpymostat.shared.discovery.finder import NotFound, RoleFinder
+from rpymostat.shared.discovery.recheck import http_check
 from rpymostat.shared.discovery.records import HOUSE, Advert
 from rpymostat.shared.ids import parse_id
 from rpymostat.shared.pluginargs import PluginArg
@@ -53,7 +54,8 @@ class SimOutput:
         self._function = function
         self.finder = None if url else RoleFinder(
             context.reactor, HOUSE, wanted=house, browser=browser,
-            hint=f"give output {output_id} house=<name or id>")
+            hint=f"give output {output_id} house=<name or id>",
+            check=http_check(context.http))
         # for people: the URL switched (once the house is found)
         self.where = url or f"simulated house (mDNS), zone {zone}, {function}"
 

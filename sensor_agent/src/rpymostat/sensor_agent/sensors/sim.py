@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred, succeed
 from rpymostat.shared.busconfig import check_http_url
 from rpymostat.shared.discovery.browse import Browser
 from rpymostat.shared.discovery.finder import NotFound, RoleFinder
+from rpymostat.shared.discovery.recheck import json_check
 from rpymostat.shared.discovery.records import HOUSE, Advert
 from rpymostat.shared.ids import is_valid_id, parse_id
 from rpymostat.shared.pluginargs import PluginArg
@@ -82,7 +83,8 @@ class SimSensor:
         self._url, self._field, self._id = url, field, id
         self.finder = None if url else RoleFinder(
             context.reactor, HOUSE, wanted=house, browser=browser,
-            hint="give the sim sensor class house=<name or id>")
+            hint="give the sim sensor class house=<name or id>",
+            check=json_check(context.get_json))
 
     def read(self) -> Deferred[list[SensorValue]]:
         """The URL's number, or every sensor of the house found on the LAN."""

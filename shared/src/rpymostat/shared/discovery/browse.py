@@ -40,6 +40,20 @@ class Browser:
         self._zc = self._zeroconf()
         self._browser = ServiceBrowser(self._zc, SERVICE_TYPE, handlers=[self._handler])
 
+    def query(self) -> Deferred[None]:
+        """Ask the LAN again now (a new zeroconf browser: it queries at once, then backs off
+        afresh, and reports what is in the cache), e.g. while a followed daemon is missing."""
+        pool = self._reactor.getThreadPool()
+        return threads.deferToThreadPool(self._reactor, pool, self._requery)  # type: ignore[no-any-return]
+
+    def _requery(self) -> None:
+        if self._zc is None:
+            return
+        old, self._browser = self._browser, ServiceBrowser(self._zc, SERVICE_TYPE,
+                                                           handlers=[self._handler])
+        if old is not None:
+            old.cancel()
+
     def stop(self) -> Deferred[None]:
         """Stop browsing and close zeroconf."""
         pool = self._reactor.getThreadPool()

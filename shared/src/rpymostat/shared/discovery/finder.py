@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from .browse import Browser
 from .choose import choose
+from .recheck import Check, Recheck, http_check
 from .records import Advert
 
 _log = Logger(namespace="rpymostat.discovery")
@@ -29,7 +30,8 @@ class RoleFinder:
     """Follows the daemons advertising ``role``; :attr:`current` is the chosen one or None."""
 
     def __init__(self, reactor: Any, role: str, *, wanted: str | None = None, hint: str = "",
-                 browser: Callable[..., Browser] = Browser) -> None:
+                 browser: Callable[..., Browser] = Browser, check: Check | None = None
+                 ) -> None:
         self._reactor = reactor
         self.role = role
         self._wanted = wanted
@@ -39,6 +41,12 @@ class RoleFinder:
         self._started: Deferred[None] | None = None
         self._waiting: list[Deferred[Advert]] = []
         self.current: Advert | None = None
+        self._last: Advert | None = None  # the last one found by browsing
+        if check is None:
+            import treq
+
+            check = http_check(treq)
+        self._recheck = Recheck(reactor, check, self._rechecked, self._query)
         self.state = "idle"
         self.message = f"not looking for the {role} yet"
 
@@ -55,7 +63,8 @@ class RoleFinder:
         """Stop browsing (after the start has finished: zeroconf opens on a thread)."""
         browser, started = self._browser, self._started
         self._browser = self._started = None
-        self.current = None
+        self.current = self._last = None
+        self._recheck.stop()
         self.state, self.message = "idle", f"stopped looking for the {self.role}"
         self._fail_waiting()
         if browser is None or started is None:
@@ -98,13 +107,48 @@ class RoleFinder:
             return
         state, advert, message = choose(self._browser.of_role(self.role), self._wanted,
                                         what=self.role, hint=self._hint)
+        if advert is None and self._last is not None:
+            # not in the answers (any more): keep it while it answers at its address, look
+            # actively (see .recheck); another daemon coming or going never unpins this one
+            kept = self.current
+            if kept is not None:
+                message = f"{message}; asking {self.role} {kept.name!r} at {kept.url}"
+                state = "found"
+            self.state, self.message = state, message
+            self._recheck.start(self._last.url, self._last.instance_id)
+            return
+        if advert is not None:
+            self._recheck.stop()
+            self._last = advert
         if advert != self.current:
             _log.info("{role}: {message}", role=self.role, message=message)
+        self._found(state, message, advert)
+
+    def _found(self, state: str, message: str, advert: Advert | None) -> None:
         self.state, self.message, self.current = state, message, advert
         if advert is not None:
             waiting, self._waiting = self._waiting, []
             for d in waiting:
                 d.callback(advert)
+
+    def _rechecked(self, answers: bool) -> None:
+        last = self._last
+        if last is None:
+            return
+        if answers and self.current is None:
+            message = f"{self.role} {last.name!r} answers at its last address {last.url}"
+            _log.info("{message}", message=message)
+            self._found("found", message, last)
+        elif not answers and self.current is not None:
+            self.state = "lost"
+            self.message = f"{self.role} {last.name!r} went away; {self.message}"
+            _log.warn("{message}", message=self.message)
+            self.current = None
+
+    def _query(self) -> None:
+        if self._browser is not None:
+            self._browser.query().addErrback(
+                lambda f: _log.warn("mDNS query failed: {e}", e=f.getErrorMessage()))
 
     def status(self) -> dict[str, Any]:
         """Whether and where the daemon was found, or why not."""

@@ -15,6 +15,7 @@ from twisted.internet import task
 from twisted.logger import Logger
 
 from .choose import choose
+from .recheck import Recheck, http_check
 
 if TYPE_CHECKING:
     from .browse import Browser
@@ -32,11 +33,12 @@ class EngineLocation:
     bus_pub: str | None
     bus_sub: str | None
     name: str | None = None
+    instance_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """For ``/v1/status``."""
         return {"url": self.url, "bus_pub": self.bus_pub, "bus_sub": self.bus_sub,
-                "name": self.name}
+                "name": self.name, "id": self.instance_id}
 
 
 def location_from_status(url: str, body: Any) -> EngineLocation:
@@ -87,6 +89,8 @@ class EngineLocator(Service):
         self._wanted = wanted
         self._http = http
         self._browser = (_browser(browser)(reactor, self._browsed) if url is None else None)
+        self._recheck = Recheck(reactor, http_check(http), self._rechecked, self._query)
+        self._last: EngineLocation | None = None  # the last engine found by browsing
         self._poll = task.LoopingCall(self._poll_url)
         self._poll.clock = reactor
         self.current: EngineLocation | None = None
@@ -108,6 +112,7 @@ class EngineLocator(Service):
         super().stopService()
         if self._poll.running:
             self._poll.stop()
+        self._recheck.stop()
         if self._browser is not None:
             return self._browser.stop()
         return None
@@ -118,18 +123,58 @@ class EngineLocator(Service):
         _log.error("{message}; set RPYMOSTAT_ENGINE_URL", message=self.message)
 
     def _browsed(self) -> None:
+        """The adverts changed. Found: follow it. Not shown (any more): keep the engine while
+        it answers at its last address, and look actively (:mod:`.recheck`); another engine
+        coming or going never unpins this client from its own."""
         assert self._browser is not None
         state, engine, message = choose(self._browser.engines(), self._wanted)
-        location = None
         if engine is not None and engine.url is not None:
-            location = EngineLocation(engine.url, engine.bus_endpoint("bus_pub"),
-                                      engine.bus_endpoint("bus_sub"), engine.name)
-        if state == "searching" and self.current is not None:
-            state, message = "lost", f"engine {self.current.name!r} went away; {message}"
-        elif state == "searching" and self.state == "lost":
-            state, message = "lost", self.message  # other adverts change nothing: still lost
-        self.state, self.message = state, message
-        self._set(location)
+            self._recheck.stop()
+            self.state, self.message = state, message
+            self._last = EngineLocation(engine.url, engine.bus_endpoint("bus_pub"),
+                                        engine.bus_endpoint("bus_sub"), engine.name,
+                                        engine.instance_id)
+            self._set(self._last)
+            return
+        self._browse_message = message
+        if self.current is None:
+            self.state = "lost" if self._last is not None else state
+            self.message = self._missing_message()
+        else:
+            self.message = (f"engine {self.current.name!r} is not in the mDNS answers now"
+                            f" ({message}); asking it at {self.current.url}")
+        self._recheck.start(*self._last_target())
+
+    def _last_target(self) -> tuple[str | None, str | None]:
+        last = self._last
+        return (last.url, last.instance_id) if last is not None else (None, None)
+
+    def _missing_message(self) -> str:
+        message = getattr(self, "_browse_message", "looking")
+        if self._last is None:
+            return message
+        return (f"engine {self._last.name!r} went away; {message}; also asking its last"
+                f" address {self._last.url}")
+
+    def _rechecked(self, answers: bool) -> None:
+        """The last known engine answered at its address (or not)."""
+        last = self._last
+        if last is None:
+            return
+        if answers and self.current is None:
+            self.state, self.message = "found", (f"engine {last.name!r} answers at its last"
+                                                 f" address {last.url}")
+            _log.info("{message}", message=self.message)
+            self._set(last)
+        elif not answers and self.current is not None:
+            self.state = "lost"
+            self.message = self._missing_message()
+            self._set(None)
+
+    def _query(self) -> None:
+        if self._browser is not None and self.running:
+            self._browser.query().addErrback(
+                lambda f: _log.warn("mDNS query failed: {e}", e=f.getErrorMessage()))
 
     def _poll_url(self) -> Any:
         assert self._url is not None
