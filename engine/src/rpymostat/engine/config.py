@@ -124,6 +124,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RPYMOSTAT_TIME_SCALE", "1", "factor", parse_positive_float,
             "the house's clock runs this many times faster (make run's simulated house):"
             " the learnt rates' sampling periods are divided by it"),
+    Setting("RPYMOSTAT_MDNS_TTL", None, "seconds", parse_int_range(1, 86_400),
+            "TTL of the engine's mDNS records (default: python-zeroconf's 120 s / 75 min)"),
     Setting("RPYMOSTAT_LINKS", "", "label=url,...", parse_links,
             "links on the engine's root page (make run: the web UI, the simulated house)"),
 )
@@ -153,6 +155,7 @@ class EngineConfig:
     manual_hold: float = 3600.0
     links: tuple[tuple[str, str], ...] = ()
     time_scale: float = 1.0
+    mdns_ttl: int | None = None
 
     @property
     def uses_mongodb(self) -> bool:
@@ -192,4 +195,5 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         manual_hold=v["RPYMOSTAT_MANUAL_HOLD"],
         links=v["RPYMOSTAT_LINKS"],
         time_scale=v["RPYMOSTAT_TIME_SCALE"],
+        mdns_ttl=v["RPYMOSTAT_MDNS_TTL"],
     )

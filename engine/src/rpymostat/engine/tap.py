@@ -152,7 +152,7 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
             listener, config.listen, lambda port, addresses: Advert(
                 config.name, ENGINE, instance_id, port, addresses, __version__,
                 {"api": "/v1", "apiver": "1", **_bus_txt(bus),
-                 "token_fp": token_fingerprint(token)})))
+                 "token_fp": token_fingerprint(token)})), ttl=config.mdns_ttl)
         advertiser.setServiceParent(top)
     _log.info("engine API on {listen}, store {store}, bus in {pub} out {sub}",
               listen=config.listen, store=_redact(config.store_url), pub=config.bus_pub_listen,

@@ -23,12 +23,19 @@ from .records import SERVICE_TYPE, Advert, instance_name
 _log = Logger(namespace="rpymostat.discovery")
 
 
-def service_info(advert: Advert) -> ServiceInfo:
-    """The zeroconf record of ``advert``; its host name is unique per daemon."""
-    return ServiceInfo(
+def service_info(advert: Advert, ttl: int | None = None) -> ServiceInfo:
+    """The zeroconf record of ``advert``; its host name is unique per daemon. ``ttl``: every
+    record's TTL in seconds (None: python-zeroconf's 120 s / 75 min)."""
+    info = ServiceInfo(
         SERVICE_TYPE, advert.service_name, port=advert.port, properties=advert.txt(),
         server=f"rpymostat-{advert.instance_id[:12]}.local.",
         addresses=[socket.inet_aton(a) for a in advert.addresses],
+    )
+    if ttl is None:
+        return info
+    return ServiceInfo(
+        SERVICE_TYPE, advert.service_name, port=advert.port, properties=advert.txt(),
+        server=info.server, addresses=info.addresses, host_ttl=ttl, other_ttl=ttl,
     )
 
 
@@ -61,8 +68,9 @@ class AdvertiseService(Service):
     running; sends the goodbye on stop."""
 
     def __init__(self, reactor: Any, advert: Callable[[], Deferred[Advert]], *,
-                 check_timeout: float = 0.25,
+                 check_timeout: float = 0.25, ttl: int | None = None,
                  zeroconf: Callable[[], Zeroconf] = Zeroconf) -> None:
+        self._ttl = ttl
         self._reactor = reactor
         self._advert = advert
         self._check_timeout = check_timeout
@@ -87,7 +95,7 @@ class AdvertiseService(Service):
     def _register(self, advert: Advert) -> Advert:
         zc = self._zc = self._zeroconf()
         advert = free_name(zc, advert, self._check_timeout)
-        info = service_info(advert)
+        info = service_info(advert, self._ttl)
         zc.register_service(info, cooperating_responders=True)
         self._info = info
         return advert
