@@ -366,7 +366,10 @@ class EngineAPI:
         control = self._relay_control()
         control.get_json(relay_id)  # 404 before the body is judged
         on = parse_state_command(read_json(request))
-        return json_response(request, await control.manual(relay_id, on))
+        answer = await control.manual(relay_id, on)
+        if self._zone_control is not None:  # its decision says so at once (manual hold)
+            self._zone_control.soon(self._zone_control.book.zone_of_output(relay_id))
+        return json_response(request, answer)
 
     @app.route("/v1/relays/<string:relay_id>/resume", methods=["POST"])
     async def resume_relay(self, request: Request, relay_id: str) -> bytes:
