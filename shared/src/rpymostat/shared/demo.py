@@ -209,9 +209,12 @@ def _error(answer: Any) -> str:
 def explain(house: HouseInfo, page: str) -> str:
     """What the suite prints about the demo."""
     speed = f"{house.speed:g}"
+    limits = scaled_limits(house.speed)
     return (f"No thermometer here: the demo runs a simulated house whose time runs {speed}×"
             f" faster\n(watch it at {page}). Because its clock is fast, the engine decides"
             f" every {DECISION_INTERVAL_S} s,\nthe sensor agent reads every"
             f" {SENSOR_INTERVAL_S} s and the heater may switch after {MIN_ON_OFF_S} s"
             f" (demo values only).\nThe house starts cold, at {HOUSE_START_C} °C, so the heater"
-            " comes on at any hour.")
+            " comes on at any hour.\nThe engine's limits follow the house's clock: a sensor is"
+            f" stale after {limits['RPYMOSTAT_STALE_AFTER']} s, a manual hold lasts"
+            f" {limits['RPYMOSTAT_MANUAL_HOLD']} s.")
