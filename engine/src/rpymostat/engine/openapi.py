@@ -183,7 +183,9 @@ _RELAY_SCHEMAS: dict[str, Any] = {
                                                  "when the protection would allow it (null:"
                                                  " not by waiting)"}}},
     "Alarm": {"type": "object", "properties": {
-        "id": {"type": "string"}, "kind": {"enum": ["relay-mismatch", "agent-unreachable"]},
+        "id": {"type": "string"}, "kind": {"enum": [
+            "relay-mismatch", "agent-unreachable", "zone-safe-mode", "zone-over-temperature",
+            "zone-frost"]},
         "subject": {"type": "string"}, "message": {"type": "string"},
         "raised_at": _WHEN, "cleared_at": _WHEN, "active": {"type": "boolean"}}},
     "Alarms": {"type": "object", "properties": {

@@ -118,7 +118,10 @@ SCHEMAS: dict[str, Any] = {
         "target": {"type": "number"}, "heat": {"type": "boolean"}, "cool": {"type": "boolean"},
         "safe_mode": {"type": "boolean"}, "rule": _RULE, "commands": {"type": "array"},
         "early_start": {"type": ["object", "null"],
-                        "description": "set while predictive start runs ahead of a change"}}},
+                        "description": "set while predictive start runs ahead of a change"},
+        "decided": {"type": "object", "description": "only during a manual hold (state"
+                    " manual-hold; heat/cool are then what the outputs really do): the zone's"
+                    " own state, heat, cool and reason"}}},
     "DecisionList": {"type": "object", "properties": {"decisions": {
         "type": "array", "items": {"$ref": "#/components/schemas/Decision"}}}},
     "Plugins": {"type": "object", "properties": {

@@ -91,6 +91,7 @@ class EngineLocator(Service):
         self._browser = (_browser(browser)(reactor, self._browsed) if url is None else None)
         self._recheck = Recheck(reactor, http_check(http), self._rechecked, self._query)
         self._last: EngineLocation | None = None  # the last engine found by browsing
+        self._browse_message = "looking"
         self._poll = task.LoopingCall(self._poll_url)
         self._poll.clock = reactor
         self.current: EngineLocation | None = None
@@ -150,7 +151,7 @@ class EngineLocator(Service):
         return (last.url, last.instance_id) if last is not None else (None, None)
 
     def _missing_message(self) -> str:
-        message = getattr(self, "_browse_message", "looking")
+        message = self._browse_message
         if self._last is None:
             return message
         return (f"engine {self._last.name!r} went away; {message}; also asking its last"
