@@ -158,6 +158,7 @@ def test_a_first_run_gets_the_default_weekly_schedule() -> None:
     patched = parse_zone_changes(writes[1][2], zone, installed_deciders())
     assert patched.default_target.value == 17.0
     assert patched.decider_params == {"min_on_s": 20, "min_off_s": 20}
+    assert patched.max_head_start_s == 120.0  # 2 h of the house's 60x clock (issue 17)
     assert "06:30–22:30" in said[-1]
 
 

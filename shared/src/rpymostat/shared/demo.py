@@ -12,7 +12,8 @@ comes on within a minute whatever the hour.
 
 The engine's own time-based limits follow the house's clock too (:func:`scaled_limits`): at 60×
 a sensor that goes quiet makes the zone's reading stale after 15 s (15 simulated minutes, not
-ten simulated hours of blind control) and a manual hold lasts one minute (one simulated hour).
+ten simulated hours of blind control) and a manual hold lasts one minute (one simulated hour);
+the zone's predictive head start is at most two simulated hours (120 s), not five days.
 """
 
 import json
@@ -35,6 +36,7 @@ DAY_SCHEDULE = {"name": "Day (demo)", "target": 21.0, "scheduler": "weekly",
 DEFAULT_SPEED = 60.0
 REAL_STALE_S = 600.0  # the engine's defaults for a real house
 REAL_HOLD_S = 3600.0
+REAL_HEAD_START_S = 7200.0  # a zone's default predictive head start (engine zones/model.py)
 MIN_STALE_READINGS = 3  # a stale limit shorter than three sensor rounds flaps
 MIN_HOLD_S = 30.0
 OUTDOOR_SENSOR = "outdoor"  # the id the sim sensor class gives the house's outdoor temperature
@@ -145,9 +147,11 @@ def _poll(check: Callable[[], Any], timeout: float, interval: float = 0.25) -> A
         time.sleep(interval)
 
 
-def seed_schedule(call: Call, say: Say, timeout: float = 30.0) -> bool:
-    """A first run's zone ``house``: 21 °C daily 06:30–22:30, 17 °C at night, and the demo's
-    short minimum on/off times; nothing when the zone already has schedules. True when the
+def seed_schedule(call: Call, say: Say, timeout: float = 30.0,
+                  speed: float = DEFAULT_SPEED) -> bool:
+    """A first run's zone ``house``: 21 °C daily 06:30–22:30, 17 °C at night, the demo's
+    short minimum on/off times and a predictive head start of at most two hours on the
+    house's clock (``speed``); nothing when the zone already has schedules. True when the
     zone answered."""
     def schedules() -> dict[str, Any] | None:
         code, body = call("GET", f"/v1/zones/{ZONE}/schedules")
@@ -161,8 +165,9 @@ def seed_schedule(call: Call, say: Say, timeout: float = 30.0) -> bool:
         say(f"  zone {ZONE!r} keeps its schedules")
         return True
     steps = (("POST", f"/v1/zones/{ZONE}/schedules", DAY_SCHEDULE),
-             ("PATCH", f"/v1/zones/{ZONE}", {"default_target": NIGHT_C,
-                                              "decider_params": DECIDER_PARAMS}))
+             ("PATCH", f"/v1/zones/{ZONE}", {
+                 "default_target": NIGHT_C, "decider_params": DECIDER_PARAMS,
+                 "max_head_start_s": round(REAL_HEAD_START_S / speed, 1)}))
     for method, path, body in steps:
         code, answer = call(method, path, body)
         if code not in (200, 201):

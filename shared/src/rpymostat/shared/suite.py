@@ -257,7 +257,7 @@ class Suite:
             say(f"  warning: no site token ({e}); the zone was not set up for the demo")
             return
         call = demo.EngineCalls(self.url(ENGINE), token)
-        if demo.seed_schedule(call, say):
+        if demo.seed_schedule(call, say, speed=self.house.speed):
             demo.set_outdoor_sensor(call, say)
 
     def _display_host(self) -> str:
