@@ -4,6 +4,7 @@ simulated house):
 - the demo's stale limit follows the house's 60× clock: a sensor agent paused with SIGSTOP
   makes the zone's reading stale (safe mode) within the scaled 15 s, not after ten minutes;
   SIGCONT brings fresh readings back;
+- the engine's root page links the web UI and the simulated house;
 - the supervisor: the sensor agent killed, the suite says so, keeps the others running and
   restarts it; readings reach the engine again.
 """
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,11 @@ def test_scaled_stale_limit_and_the_supervisor_keep_the_demo_honest(tmp_path: Pa
         wait_for(lambda: fresh(suite), 60, "fresh readings of the house")
         engine_status = suite.engine("/v1/status")
         assert engine_status is not None
+        with urllib.request.urlopen(f"http://127.0.0.1:{suite.port['engine']}/",
+                                    timeout=5) as response:
+            root = response.read().decode()
+        for label, name in (("web UI", "webui"), ("simulated house", "house")):
+            assert f'<a href="http://127.0.0.1:{suite.port[name]}/">{label}</a>' in root, root
 
         agent = child_pid(suite.proc.pid, "rpymostat-sensor-agent")
         assert agent is not None, suite.text()
