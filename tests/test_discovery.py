@@ -292,6 +292,7 @@ class FakeStatusHttp:
 
     def __init__(self) -> None:
         self.ids: dict[str, str] = {}
+        self.bus: dict[str, dict[str, int]] = {}  # url → {"pub_port", "sub_port"} it reports
         self.calls: list[str] = []
 
     def get(self, url: str, timeout: float) -> defer.Deferred[Any]:
@@ -299,7 +300,7 @@ class FakeStatusHttp:
         base = url.removesuffix("/v1/status")
         if base not in self.ids:
             return defer.fail(ConnectionRefusedError(base))
-        body = {"instance_id": self.ids[base]}
+        body = {"instance_id": self.ids[base], "bus": self.bus.get(base, {})}
         return defer.succeed(type("Response", (), {"code": 200, "json": lambda _s: body})())
 
 

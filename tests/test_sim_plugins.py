@@ -157,7 +157,7 @@ def test_finder_pinned_by_id_ignores_other_houses_and_follows_loss() -> None:
     """With ``wanted``, only that house is taken; when it goes, ``current`` is None."""
     clock, browsers = Clock(), Browsers()
     finder = RoleFinder(clock, "house", wanted="b", browser=browsers,
-                        check=lambda url, iid: succeed(False))  # nobody at its address
+                        check=lambda url, iid: succeed(None))  # nobody at its address
     finder.start()
     browsers.last.show(house_advert("house A", "a"))
     assert finder.current is None and "looking for house 'b'" in finder.message

@@ -52,10 +52,13 @@ def test_after_a_pause_longer_than_every_ttl_the_client_looks_and_is_back_quickl
     advance(h, QUERY_EVERY)
     assert h.browser.queries == 2
     calls = len(h.http.calls)
-    h.http.ids[A_URL] = "a"  # the engine answers again
+    h.http.ids[A_URL] = "a"  # the engine answers again (restarted: new bus ports)
+    h.http.bus[A_URL] = {"pub_port": 9191, "sub_port": 9192}
     advance(h, INTERVAL)
     assert len(h.http.calls) == calls + 1
     assert h.seen[-1] is not None and h.seen[-1].instance_id == "a"
+    assert (h.seen[-1].bus_pub, h.seen[-1].bus_sub) == ("tcp://192.168.1.5:9191",
+                                                        "tcp://192.168.1.5:9192")
     assert h.locator.state == "found" and "answers at its last address" in h.locator.message
     advance(h, 60)  # found, but still not in the mDNS answers: still watched at its address
     assert len(h.http.calls) >= calls + 25 and h.locator.state == "found"

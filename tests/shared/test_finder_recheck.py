@@ -11,13 +11,14 @@ from ..test_sim_plugins import Browsers, house_advert
 
 
 class Answers:
-    """``check(url, id)``: True while ``self.ids[url] == id``."""
+    """``check(url, id)``: a status body while ``self.ids[url] == id``, else None."""
 
     def __init__(self) -> None:
         self.ids: dict[str, str] = {}
 
-    def __call__(self, url: str, instance_id: str) -> Deferred[bool]:
-        return succeed(self.ids.get(url) == instance_id)
+    def __call__(self, url: str, instance_id: str) -> Deferred[Any]:
+        same = self.ids.get(url) == instance_id
+        return succeed({"instance_id": instance_id} if same else None)
 
 
 def steps(clock: Clock, seconds: float) -> None:

@@ -131,7 +131,8 @@ class RoleFinder:
             for d in waiting:
                 d.callback(advert)
 
-    def _rechecked(self, answers: bool) -> None:
+    def _rechecked(self, body: Any) -> None:
+        answers = body is not None
         last = self._last
         if last is None:
             return

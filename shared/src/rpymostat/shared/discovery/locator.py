@@ -157,17 +157,21 @@ class EngineLocator(Service):
         return (f"engine {self._last.name!r} went away; {message}; also asking its last"
                 f" address {self._last.url}")
 
-    def _rechecked(self, answers: bool) -> None:
-        """The last known engine answered at its address (or not)."""
+    def _rechecked(self, body: Any) -> None:
+        """The last known engine answered at its address (its status ``body``) or not (None).
+        Its bus ports come from that answer (a restarted engine may have new ones)."""
         last = self._last
         if last is None:
             return
-        if answers and self.current is None:
+        if body is not None and self.current is None:
             self.state, self.message = "found", (f"engine {last.name!r} answers at its last"
                                                  f" address {last.url}")
             _log.info("{message}", message=self.message)
-            self._set(last)
-        elif not answers and self.current is not None:
+            fresh = location_from_status(last.url, body)
+            self._set(EngineLocation(last.url, fresh.bus_pub or last.bus_pub,
+                                     fresh.bus_sub or last.bus_sub, last.name,
+                                     last.instance_id))
+        elif body is None and self.current is not None:
             self.state = "lost"
             self.message = self._missing_message()
             self._set(None)

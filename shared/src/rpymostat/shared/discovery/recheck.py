@@ -32,13 +32,18 @@ INTERVAL = 2.0
 QUERY_EVERY = 10.0
 MAX_QUERY_GAP = 300.0  # the queries back off (doubling) while the search goes on
 TIMEOUT = 2.0
-Check = Callable[[str, str], Deferred[bool]]  # (url, instance id) → answers there as it?
+Check = Callable[[str, str], Deferred[Any]]  # (url, instance id) → its status body, or None
+
+
+def _same(body: Any, instance_id: str) -> Any:
+    """The status ``body`` when it is the daemon's with ``instance_id``, else None."""
+    return body if isinstance(body, dict) and body.get("instance_id") == instance_id else None
 
 
 def answers_as(http: Any, url: str, instance_id: str, timeout: float = TIMEOUT
-               ) -> Deferred[bool]:
-    """Whether the daemon at ``url`` answers ``GET /v1/status`` (200 or 503: it runs) with
-    ``instance_id``; False on any failure."""
+               ) -> Deferred[Any]:
+    """The ``GET /v1/status`` body of the daemon at ``url`` when it answers (200, or 503: it
+    runs) as ``instance_id``; None on anything else, failures included."""
     d = http.get(url.rstrip("/") + "/v1/status", timeout=timeout)
 
     def body(response: Any) -> Any:
@@ -47,8 +52,8 @@ def answers_as(http: Any, url: str, instance_id: str, timeout: float = TIMEOUT
         return response.json()
 
     d.addCallback(body)
-    d.addCallback(lambda b: isinstance(b, dict) and b.get("instance_id") == instance_id)
-    d.addErrback(lambda _f: False)
+    d.addCallback(_same, instance_id)
+    d.addErrback(lambda _f: None)
     return d  # type: ignore[no-any-return]
 
 
@@ -60,18 +65,18 @@ def http_check(http: Any, timeout: float = TIMEOUT) -> Check:
 def json_check(get_json: Callable[[str, float], Deferred[Any]], timeout: float = TIMEOUT
                ) -> Check:
     """The same with a ``get_json(url, timeout)`` (the sensor plugins' HTTP getter)."""
-    def check(url: str, instance_id: str) -> Deferred[bool]:
+    def check(url: str, instance_id: str) -> Deferred[Any]:
         d = get_json(url.rstrip("/") + "/v1/status", timeout)
-        d.addCallback(lambda b: isinstance(b, dict) and b.get("instance_id") == instance_id)
-        return d.addErrback(lambda _f: False)  # type: ignore[no-any-return]
+        d.addCallback(_same, instance_id)
+        return d.addErrback(lambda _f: None)  # type: ignore[no-any-return]
     return check
 
 
 class Recheck:
-    """Asks one daemon at its last address until stopped; ``on_answer(bool)`` after each
-    check, ``query()`` (fresh mDNS queries) every ``query_every`` seconds."""
+    """Asks one daemon at its last address until stopped; ``on_answer(status body or None)``
+    after each check, ``query()`` (fresh mDNS queries) every ``query_every`` seconds."""
 
-    def __init__(self, clock: Any, check: Check, on_answer: Callable[[bool], Any],
+    def __init__(self, clock: Any, check: Check, on_answer: Callable[[Any], Any],
                  query: Callable[[], Any], *, interval: float = INTERVAL,
                  query_every: float = QUERY_EVERY) -> None:
         self._clock = clock
@@ -125,12 +130,12 @@ class Recheck:
         try:
             d = self._check(url, instance_id)
         except Exception:
-            d = succeed(False)
+            d = succeed(None)
 
-        def done(ok: bool) -> None:
+        def done(body: Any) -> None:
             self._busy = False
             if self._loop.running:
-                self._on_answer(ok)
+                self._on_answer(body)
 
         d.addCallback(done)
         return succeed(None)
