@@ -24,6 +24,7 @@ from rpymostat.shared.envconfig import (
     token_setting,
 )
 
+from .mqtt.config import MQTT_SETTINGS, MqttConfig, mqtt_config
 from .schedule.timespec import parse_zone_name
 
 
@@ -110,6 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
             "every zone is decided this often (and on every new reading)"),
     Setting("RPYMOSTAT_MANUAL_HOLD", "3600", "seconds", parse_positive_float,
             "an output switched by hand is left alone by the zone for this long"),
+    *MQTT_SETTINGS,
 )
 
 
@@ -135,6 +137,7 @@ class EngineConfig:
     timezone: str = "UTC"
     decision_interval: float = 60.0
     manual_hold: float = 3600.0
+    mqtt: MqttConfig | None = None  # the Home Assistant bridge; None = off
 
     @property
     def uses_mongodb(self) -> bool:
@@ -172,4 +175,5 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         timezone=v["RPYMOSTAT_TIMEZONE"] or local_timezone(environ),
         decision_interval=v["RPYMOSTAT_DECISION_INTERVAL"],
         manual_hold=v["RPYMOSTAT_MANUAL_HOLD"],
+        mqtt=mqtt_config(v),
     )

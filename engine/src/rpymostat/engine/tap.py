@@ -139,6 +139,12 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
                     config.store_timeout, bus=bus.hub, status=status, relays=relays,
                     zones=zones)
+    if config.mqtt is not None:
+        from .mqtt.service import make_bridge
+
+        make_bridge(reactor, config.mqtt, instance_id=instance_id, name=config.name,
+                    version=__version__, hub=bus.hub, zones=zones, relays=relays,
+                    alarms=alarms).setServiceParent(top)
     site = make_site(api.resource(), access_log=config.log_level <= LogLevel.debug)
     listener = strports.service(config.listen, site)
     listener.setServiceParent(top)
