@@ -123,6 +123,7 @@ class EngineAPI:
         self._extra_status = status
         self._sync_timeout = sync_timeout
         self._published: dict[str, datetime] = {}
+        self.readings_accepted = 0  # for GET /metrics
         self._relays = relays
         self._zone_control = zones
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
@@ -208,6 +209,7 @@ class EngineAPI:
 
     def _accepted(self, readings: list[Reading]) -> None:
         """Stored readings go on the bus and to the decisions."""
+        self.readings_accepted += len(readings)
         self._publish(readings)
         if self._zone_control is not None:
             self._zone_control.readings(readings)
