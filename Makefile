@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := -e shared -e 'engine[mongodb]' -e sensor_agent -e relay_agent -e webui
+PACKAGES := -e shared -e 'engine[mongodb]' -e sensor_agent -e relay_agent -e webui -e cli
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -25,7 +25,7 @@ run: venv
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/src engine/src sensor_agent/src relay_agent/src webui/src
+	$(BIN)/mypy shared/src engine/src sensor_agent/src relay_agent/src webui/src cli/src
 
 unit: venv
 	$(BIN)/python -m pytest -q tests
