@@ -37,7 +37,7 @@ test: lint
 	$(BIN)/python -m pytest -q tests acceptance
 
 docs: venv
-	$(BIN)/python -m rpymostat.engine.apidoc > docs/api.md
+	$(BIN)/python docs/gen_api.py
 
 bench: venv
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
