@@ -244,3 +244,26 @@ def test_slugs_are_topic_safe(ident: str) -> None:
     """Every id becomes one topic level of [A-Za-z0-9_-]."""
     s = slug(ident)
     assert s and all(c.isascii() and (c.isalnum() or c in "_-") for c in s)
+
+
+def test_zone_changes_and_deletions_reach_home_assistant() -> None:
+    """A new zone is announced; a zone's new presets are announced again; a deleted zone and a
+    forgotten sensor are removed from HA (empty retained config)."""
+    engine = ZoneEngine()
+    bridge, client = bridge_on(engine)
+    code, _ = engine.request("POST", "/v1/zones", {"id": "attic", "name": "Attic"})
+    assert code == 201
+    engine.clock.advance(0)
+    attic = bridge.topics.config("climate", "zone_attic")
+    assert json.loads(client.retained[attic])["name"] == "Attic"
+    code, _ = engine.request("PATCH", "/v1/zones/attic", {"name": "Loft"})
+    assert code == 200
+    assert json.loads(client.retained[attic])["name"] == "Loft"
+    code, _ = engine.request("DELETE", "/v1/zones/attic")
+    assert code == 200
+    assert attic not in client.retained and client.last(attic) == ""
+    send_reading(engine, 20.0)
+    sensor = next(t for t in client.retained if "/sensor/" in t)
+    code, _ = engine.request("DELETE", "/v1/sensors/th:s1")
+    assert code == 200
+    assert sensor not in client.retained

@@ -71,6 +71,7 @@ class MqttBridge(Service):
         """Follow the bus and start connecting."""
         super().startService()
         self._listen(self._on_bus)
+        self.zones.book.listeners.append(self._zone_changed)
         self.client.start(self)
 
     def stopService(self) -> Deferred[None]:  # type: ignore[override]
@@ -189,6 +190,23 @@ class MqttBridge(Service):
         self.client.publish(self.topics.zone_state(zone_id),
                             dumps(zone_state(state, self._preset(zone_id))), retain=True)
 
+    def _zone_changed(self, zone_id: str) -> None:
+        """A zone's settings changed (its config is sent again: name, presets, limits) or it
+        was deleted (its entity is removed from HA with an empty retained config)."""
+        if not self.online:
+            return
+        topic = self.topics.config("climate", f"zone_{slug(zone_id)}")
+        if zone_id in self.zones.book.zones:
+            self._announced.discard(topic)
+            self._publish_zone(zone_id)
+        else:
+            self._forget(topic, self.topics.zone_state(zone_id))
+
+    def _forget(self, config_topic: str, state_topic: str) -> None:
+        self._announced.discard(config_topic)
+        self.client.publish(config_topic, "", retain=True)
+        self.client.publish(state_topic, "", retain=True)
+
     def _publish_sensor(self, sensor_id: str, value: float | None, kind: str | None) -> None:
         if not self.online:
             return
@@ -239,6 +257,10 @@ class MqttBridge(Service):
             if data.get("id") is not None:
                 self._sensor_kinds[data["id"]] = data.get("type")
                 self._publish_sensor(data["id"], data.get("value"), data.get("type"))
+            else:  # forgotten through DELETE /v1/sensors/<id>
+                sensor_id = f"{unescape_segment(parts[1])}:{unescape_segment(parts[2])}"
+                self._forget(self.topics.config("sensor", f"sensor_{slug(sensor_id)}"),
+                             self.topics.sensor_state(sensor_id))
         elif parts[0] == "relay" and len(parts) == 3:
             if data.get("state") in ("on", "off"):
                 output_id = f"{unescape_segment(parts[1])}:{unescape_segment(parts[2])}"

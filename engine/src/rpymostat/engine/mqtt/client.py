@@ -108,7 +108,13 @@ class PahoClient:
         if self._thread is None:
             return succeed(None)
         self._stopping.set()
-        return self._done.addTimeout(5.0, self._reactor)
+        waiting: Deferred[None] = Deferred()
+        self._done.addBoth(lambda _: None if waiting.called else waiting.callback(None))
+        waiting.addTimeout(5.0, self._reactor)
+        waiting.addErrback(lambda _: _log.warn(
+            "MQTT: the network thread did not stop within 5 s (a connect in progress);"
+            " leaving it (a daemon thread)"))
+        return waiting
 
     # -- network thread ----------------------------------------------------------------------
 
