@@ -4,6 +4,7 @@ The machine's broker listens on 127.0.0.1:1883 (started with the system's config
 is not running). Tests that restart a broker start their own on a free port instead, so the
 shared one is never disturbed. Each test uses its own discovery prefix and topic root."""
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -53,11 +54,18 @@ def system_broker() -> int:
 class OwnBroker:
     """A mosquitto of this test's own on a free port (no persistence), restartable."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tls: tuple[Path, Path, Path] | None = None,
+                 users: Path | None = None) -> None:
         self.port = free_port()
         self.conf = root / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                             "persistence false\n")
+        # run as whoever runs the tests (as root, mosquitto would switch to its own user,
+        # which cannot read the test's files)
+        conf = f"user {getpass.getuser()}\nlistener {self.port} 127.0.0.1\npersistence false\n"
+        if tls is not None:
+            conf += f"cafile {tls[0]}\ncertfile {tls[1]}\nkeyfile {tls[2]}\n"
+        conf += f"allow_anonymous false\npassword_file {users}\n" if users is not None \
+            else "allow_anonymous true\n"
+        self.conf.write_text(conf)
         self.log = root / "mosquitto.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -84,7 +92,8 @@ class HomeAssistant:
     """A paho MQTT 5 client subscribed like Home Assistant: it keeps the last payload of
     every topic under the discovery prefix and the bridge's root, and counts arrivals."""
 
-    def __init__(self, port: int, prefix: str, root: str) -> None:
+    def __init__(self, port: int, prefix: str, root: str, *, ca: Path | None = None,
+                 login: tuple[str, str] | None = None) -> None:
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion
 
@@ -95,6 +104,10 @@ class HomeAssistant:
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=f"ha-test-{uuid.uuid4().hex[:8]}",
                                   protocol=mqtt.MQTTv5)
+        if ca is not None:
+            self.client.tls_set(ca_certs=str(ca))
+        if login is not None:
+            self.client.username_pw_set(*login)
         self.client.on_message = self._on_message
         self.client.on_connect = self._on_connect
         self.client.connect("127.0.0.1", port, keepalive=30)
@@ -138,3 +151,42 @@ class HomeAssistant:
             self.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def make_tls_files(root: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a certificate for 127.0.0.1/localhost signed by it: (ca, cert, key)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("rpymostat test CA"))
+          .issuer_name(name("rpymostat test CA")).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now)
+          .not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(name("localhost")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = root / "ca.pem", root / "server.pem", root / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths

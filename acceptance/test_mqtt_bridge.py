@@ -5,13 +5,17 @@ broker restart mid-run: the bridge comes back and publishes everything again; a 
 is marked offline by its last will."""
 
 import json
+import shutil
 import signal
+import subprocess
 import uuid
 from pathlib import Path
 
+import pytest
+
 from rpymostat.engine.mqtt.testing import HVAC_ACTIONS, check_discovery
 
-from .mqtt_broker import HomeAssistant, OwnBroker, system_broker
+from .mqtt_broker import HomeAssistant, OwnBroker, make_tls_files, system_broker
 from .processes import Daemon, engine, wait_for
 
 
@@ -129,6 +133,49 @@ def test_broker_restart_and_last_will(tmp_path: Path) -> None:
     finally:
         if daemon.alive():
             daemon.stop()
+        ha.client.disconnect()
+        ha.client.loop_stop()
+        broker.stop()
+
+
+def test_mqtts_with_a_ca_and_a_login(tmp_path: Path) -> None:
+    """mqtts:// with RPYMOSTAT_MQTT_CA and user:password: the bridge talks TLS to a broker
+    whose certificate that CA signed and logs in; with a wrong password the broker refuses,
+    the engine says so in its log and keeps serving its API."""
+    passwd = shutil.which("mosquitto_passwd")
+    if passwd is None:
+        pytest.skip("mosquitto_passwd is not installed (apt-get install mosquitto)")
+    tls = make_tls_files(tmp_path)
+    users = tmp_path / "passwd"
+    subprocess.run([passwd, "-b", "-c", str(users), "rpy", "s3cret"], check=True, timeout=10)
+    users.chmod(0o600)
+    broker = OwnBroker(tmp_path, tls=tls, users=users).start()
+    prefix, base = names()
+    daemon = engine(tmp_path / "data", tmp_path / "engine.log",
+                    RPYMOSTAT_MQTT_URL=f"mqtts://rpy:s3cret@localhost:{broker.port}",
+                    RPYMOSTAT_MQTT_CA=str(tls[0]), RPYMOSTAT_MQTT_DISCOVERY_PREFIX=prefix,
+                    RPYMOSTAT_MQTT_BASE=base).start()
+    wrong = engine(tmp_path / "data2", tmp_path / "engine2.log",
+                   RPYMOSTAT_MQTT_URL=f"mqtts://rpy:wrong@localhost:{broker.port}",
+                   RPYMOSTAT_MQTT_CA=str(tls[0]), RPYMOSTAT_MQTT_DISCOVERY_PREFIX=prefix,
+                   RPYMOSTAT_MQTT_BASE=base).start()
+    ha = HomeAssistant(broker.port, prefix, root_of(daemon, base), ca=tls[0],
+                       login=("rpy", "s3cret"))
+    try:
+        wait_for(lambda: any("/climate/" in t for t in ha.configs()), 15,
+                 "discovery over TLS with a login")
+        wait_for(lambda: "refused the connection: Not authorized" in wrong.log(), 15,
+                 "the refused login logged")
+        wait_for(lambda: "retrying in" in wrong.log(), 10, "a retry after back-off")
+        assert "s3cret" not in daemon.log() and ":wrong@" not in wrong.log()
+        assert wrong.request("GET", "/v1/status")[0] == 200
+        wrong_node = "rpymostat_" + root_of(wrong, base).split("/")[1]
+        mine = "rpymostat_" + root_of(daemon, base).split("/")[1]
+        assert any(mine in t for t in ha.configs())
+        assert not any(wrong_node in t for t in ha.configs())  # it never got in
+    finally:
+        daemon.stop()
+        wrong.stop()
         ha.client.disconnect()
         ha.client.loop_stop()
         broker.stop()
