@@ -107,3 +107,45 @@ def test_timer_buckets_are_cumulative() -> None:
     assert counts[0.001] == 1 and counts[0.0025] == 3 and counts[10.0] == 3
     assert counts[float("inf")] == 4
     assert abs(h.total - 20.0045) < 1e-9
+
+
+def test_subscriber_and_publisher_metrics_read_the_live_counters() -> None:
+    """The bus helpers read the follower's gaps, the subscriber's syncs and invalid count, and
+    the publisher's sent/dropped/queued, at scrape time."""
+    from types import SimpleNamespace
+
+    from rpymostat.shared.metrics import publisher_metrics, subscriber_metrics
+
+    sub = SimpleNamespace(follower=SimpleNamespace(gaps=2, overflows=0), syncs=3, invalid=1)
+    pub = SimpleNamespace(sent=10, dropped=1, status=lambda: {"queued": 4})
+    root = with_metrics(Leaf(), [*subscriber_metrics(sub), *publisher_metrics(pub)])
+    sub.follower.gaps = 5
+    fam = families(scrape(root)[2])
+
+    def total(name: str) -> float:
+        return next(s.value for s in fam[name].samples if s.name.endswith("_total"))
+
+    assert total("rpymostat_bus_gaps") == 5 and total("rpymostat_bus_syncs") == 3
+    assert total("rpymostat_bus_published") == 10
+    assert fam["rpymostat_bus_publish_queue"].samples[0].value == 4
+
+
+def test_site_with_metrics_times_the_sites_requests() -> None:
+    """site_with_metrics (the web UI's one call) serves /metrics and counts and times every
+    request its Site handles (a request driven through the Site's own request class)."""
+    from twisted.web.test.requesthelper import DummyChannel
+
+    from rpymostat.shared.metrics import site_with_metrics
+
+    site = site_with_metrics(Leaf(), [Metric("rpymostat_x", "gauge", "x", lambda: 1)])
+    channel = DummyChannel()
+    channel.site = site
+    request = site.requestFactory(channel)
+    request.gotLength(0)
+    request.requestReceived(b"GET", b"/v1/hello", b"HTTP/1.1")
+    assert b"hello" in channel.transport.written.getvalue()
+    fam = families(scrape(site.resource)[2])
+    codes = {s.labels["code"]: s.value for s in fam["rpymostat_http_requests"].samples
+             if s.name.endswith("_total")}
+    assert codes == {"2xx": 1.0}
+    assert fam["rpymostat_x"].samples[0].value == 1

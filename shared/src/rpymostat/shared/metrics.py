@@ -235,3 +235,16 @@ def subscriber_metrics(subscriber: Any) -> list[Metric]:
                    lambda: subscriber.syncs),
             Metric("rpymostat_bus_invalid", "counter", "undecodable bus messages received",
                    lambda: subscriber.invalid)]
+
+
+def site_with_metrics(root: Resource, metrics: Sequence[Metric], *,
+                      auth: BearerAuth | None = None, **site_options: Any) -> Any:
+    """The whole wiring in one call, for a daemon that builds its own Site (the web UI):
+    a :class:`RequestTimer`, ``root`` with ``/metrics`` (``metrics`` + the timer's), and
+    :func:`rpymostat.shared.web.make_site` over it (``site_options``: ``max_body``,
+    ``access_log``) reporting each request to the timer."""
+    from .web import make_site
+
+    timer = RequestTimer()
+    return make_site(with_metrics(root, [*metrics, *timer.metrics()], auth), timer=timer,
+                     **site_options)
