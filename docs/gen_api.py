@@ -16,7 +16,7 @@ from rpymostat.sensor_agent.api import agent_openapi as sensor_openapi
 
 DOCS = Path(__file__).resolve().parent
 METRICS_NOTE = ("\n## Metrics\n\n`GET /metrics` (every daemon): Prometheus text format, see"
-                " [the user guide](user-guide.md#prometheus-and-grafana). Outside `/v1`:"
+                " [the user guide](user-guide.md#with-prometheus-and-grafana). Outside `/v1`:"
                 " the counters, not the API.\n")
 AUTH_NOTE = ("Mutating calls need `Authorization: Bearer <site token>`; with"
              " RPYMOSTAT_AUTH=strict reads need it too, except /, /v1/status and"
