@@ -230,7 +230,7 @@ def test_url_parsing() -> None:
     assert parse_mqtt_url("mqtt://u:p%40ss@broker:1884") == {
         "host": "broker", "port": 1884, "tls": False, "username": "u", "password": "p@ss"}
     assert parse_mqtt_url("mqtts://broker")["port"] == 8883
-    for bad in ("http://x", "mqtt://", "mqtt://h:99999", "mqtt://h/path"):
+    for bad in ("http://x", "mqtt://", "mqtt://h:99999", "mqtt://h:0", "mqtt://h/path"):
         with pytest.raises(ValueError):
             parse_mqtt_url(bad)
     assert mqtt_config(load(MQTT_SETTINGS, {})) is None
@@ -267,3 +267,13 @@ def test_zone_changes_and_deletions_reach_home_assistant() -> None:
     code, _ = engine.request("DELETE", "/v1/sensors/th:s1")
     assert code == 200
     assert sensor not in client.retained
+
+
+@given(st.text(max_size=80))
+def test_url_parser_only_accepts_or_explains(text: str) -> None:
+    """Any text is either a broker (host set, port 1..65535) or a ValueError, nothing else."""
+    try:
+        parsed = parse_mqtt_url(text)
+    except ValueError:
+        return
+    assert parsed["host"] and 1 <= parsed["port"] <= 65535

@@ -43,6 +43,8 @@ def parse_mqtt_url(value: str) -> dict[str, Any]:
         port = parts.port
     except ValueError:
         raise ValueError("the port must be a number from 1 to 65535") from None
+    if port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
     if not parts.hostname:
         raise ValueError("the URL must name the broker's host")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
