@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := -e shared -e 'engine[mongodb]' -e sensor_agent -e relay_agent -e webui
+PACKAGES := -e shared -e 'engine[mongodb]' -e sensor_agent -e relay_agent -e webui -e cli
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -25,7 +25,7 @@ run: venv
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/src engine/src sensor_agent/src relay_agent/src webui/src
+	$(BIN)/mypy shared/src engine/src sensor_agent/src relay_agent/src webui/src cli/src
 
 unit: venv
 	$(BIN)/python -m pytest -q tests
@@ -37,7 +37,7 @@ test: lint
 	$(BIN)/python -m pytest -q tests acceptance
 
 docs: venv
-	$(BIN)/python -m rpymostat.engine.apidoc > docs/api.md
+	$(BIN)/python docs/gen_api.py
 
 bench: venv
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }

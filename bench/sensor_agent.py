@@ -57,6 +57,12 @@ def agent_run(tmp: Path, engine_port: int, mdns: bool, rounds: int, settle: floa
                 time.sleep(settle)
                 result["rss_idle_mib"] = rss_kib(proc.pid) / 1024
                 result["engine_found"] = _status(port)["engine"]["state"] == "found"
+                # GET /metrics imports prometheus_client on first use: what does it cost?
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                            timeout=5) as r:
+                    r.read()
+                time.sleep(1.0)
+                result["rss_scraped_mib"] = rss_kib(proc.pid) / 1024
                 continue
             time.sleep(1.0)
             first, cpu0 = _status(port)["readings"]["rounds"], cpu_seconds(proc.pid)
@@ -108,6 +114,7 @@ def main() -> None:
         print(f"{label:<28} idle RSS {run['rss_idle_mib']:.1f} MiB"
               f" ({run['rss_idle_mib'] / floor:.2f}x bare,"
               f" {run['rss_idle_mib'] / floor_no_tls:.2f}x bare without TLS),"
+              f" after a /metrics scrape {run['rss_scraped_mib']:.1f} MiB,"
               f" busy RSS {run['rss_busy_mib']:.1f}"
               f" MiB, CPU {run['cpu_ms_per_round']:.2f} ms/round, engine found:"
               f" {bool(run['engine_found'])}")

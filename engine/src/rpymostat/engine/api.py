@@ -125,6 +125,7 @@ class EngineAPI:
         self._extra_status = status
         self._sync_timeout = sync_timeout
         self._published: dict[str, datetime] = {}
+        self.readings_accepted = 0  # for GET /metrics
         self._relays = relays
         self._zone_control = zones
         self._alarms = alarms if alarms is not None else relays.alarms if relays else None
@@ -215,6 +216,7 @@ class EngineAPI:
 
     def _accepted(self, readings: list[Reading]) -> None:
         """Stored readings go on the bus and to the decisions."""
+        self.readings_accepted += len(readings)
         self._publish(readings)
         if self._zone_control is not None:
             self._zone_control.readings(readings)

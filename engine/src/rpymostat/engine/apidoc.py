@@ -49,7 +49,7 @@ def render(document: dict[str, Any]) -> str:
             if method in item:
                 lines += _operation(path, method, item[method])
     lines += ["## Schemas", ""]
-    for name, schema in document["components"]["schemas"].items():
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
         lines += [f"### {name}", "", "```json", json.dumps(schema, indent=2, ensure_ascii=False),
                   "```", ""]
     return "\n".join(lines)

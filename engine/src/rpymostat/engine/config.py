@@ -24,6 +24,7 @@ from rpymostat.shared.envconfig import (
     token_setting,
 )
 
+from .mqtt.config import MQTT_SETTINGS, MqttConfig, mqtt_config
 from .schedule.timespec import parse_zone_name
 
 
@@ -128,6 +129,7 @@ SETTINGS: tuple[Setting, ...] = (
             "TTL of the engine's mDNS records (default: python-zeroconf's 120 s / 75 min)"),
     Setting("RPYMOSTAT_LINKS", "", "label=url,...", parse_links,
             "links on the engine's root page (make run: the web UI, the simulated house)"),
+    *MQTT_SETTINGS,
 )
 
 
@@ -156,6 +158,7 @@ class EngineConfig:
     links: tuple[tuple[str, str], ...] = ()
     time_scale: float = 1.0
     mdns_ttl: int | None = None
+    mqtt: MqttConfig | None = None  # the Home Assistant bridge; None = off
 
     @property
     def uses_mongodb(self) -> bool:
@@ -196,4 +199,5 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         links=v["RPYMOSTAT_LINKS"],
         time_scale=v["RPYMOSTAT_TIME_SCALE"],
         mdns_ttl=v["RPYMOSTAT_MDNS_TTL"],
+        mqtt=mqtt_config(v),
     )

@@ -19,6 +19,7 @@ from rpymostat.shared.bus.service import BusHubService
 from rpymostat.shared.discovery.advertise import AdvertiseService, when_listening
 from rpymostat.shared.discovery.records import ENGINE, Advert
 from rpymostat.shared.http import http_client
+from rpymostat.shared.metrics import RequestTimer, with_metrics
 from rpymostat.shared.options import EnvOptions
 from rpymostat.shared.web import make_site
 
@@ -27,6 +28,7 @@ from .agentwatch import AgentWatch
 from .api import EngineAPI
 from .config import SETTINGS, EngineConfig, load_config
 from .instance import load_or_create_instance_id
+from .metrics import engine_metrics
 from .relays.agentclient import AgentClient
 from .relays.alarms import AlarmBook
 from .relays.control import RelayControl
@@ -141,10 +143,23 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                         time_scale=config.time_scale,
                         ready=lambda: relays.loaded or succeed(None))
     zones.setServiceParent(top)
-    api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
+    auth = BearerAuth(token, config.auth)
+    api = EngineAPI(store, auth, reactor, config.stale_after,
                     config.store_timeout, bus=bus.hub, status=status, relays=relays,
                     zones=zones, alarms=alarms, links=config.links)
-    site = make_site(api.resource(), access_log=config.log_level <= LogLevel.debug)
+    bridge = None
+    if config.mqtt is not None:
+        from .mqtt.service import make_bridge
+
+        bridge = make_bridge(reactor, config.mqtt, instance_id=instance_id, name=config.name,
+                             version=__version__, hub=bus.hub, zones=zones, relays=relays,
+                             alarms=alarms)
+        bridge.setServiceParent(top)
+    timer = RequestTimer()
+    root = with_metrics(api.resource(), [
+        *engine_metrics(api=api, hub=bus.hub, zones=zones, relays=relays, alarms=alarms,
+                        bridge=bridge), *timer.metrics()], auth)
+    site = make_site(root, access_log=config.log_level <= LogLevel.debug, timer=timer)
     listener = strports.service(config.listen, site)
     listener.setServiceParent(top)
     if config.bus.advertise:

@@ -23,6 +23,7 @@ from . import __version__
 from .api import TITLE, RelayAPI
 from .bank import Output, RelayBank
 from .config import RelayConfig
+from .metrics import agent_metrics
 from .outputs import OutputContext, installed_plugins
 from .register import Registrar
 from .watchdog import Watchdog
@@ -137,7 +138,7 @@ def build_service(config: RelayConfig, reactor: Any) -> MultiService:
     api = RelayAPI(__version__, host, agent.bank, BearerAuth(token), heard=agent.heard,
                    status=agent.status)
     top = build_node_service(TITLE, ROLE, __version__, config.daemon, reactor, link=link,
-                             resource=api.resource())
+                             resource=api.resource(), metrics=agent_metrics(agent))
     pool.setServiceParent(top)
     agent.setServiceParent(top)
     _log.info("relay agent {host}: outputs {outputs}; watchdog {w:g} s", host=host,

@@ -26,6 +26,7 @@ from .client import EngineClient, get_json
 from .config import AgentConfig
 from .diskqueue import DiskQueue
 from .forward import Forwarder
+from .metrics import agent_metrics
 from .plugin import SensorContext, SensorReader, installed_plugins, plugin_kwargs
 from .rounds import Rounds, Taken
 
@@ -143,7 +144,7 @@ def build_service(config: AgentConfig, reactor: Any) -> MultiService:
     agent = SensorAgent(reactor, config, host, link, readers, http=http)
     api = AgentAPI(__version__, host, reactor, agent.rounds, agent.status)
     top = build_node_service(TITLE, ROLE, __version__, config.daemon, reactor, link=link,
-                             resource=api.resource())
+                             resource=api.resource(), metrics=agent_metrics(agent))
     pool.setServiceParent(top)
     ReaderCloser(readers).setServiceParent(top)
     agent.setServiceParent(top)

@@ -126,11 +126,13 @@ def info_openapi(title: str, version: str) -> dict[str, Any]:
 
 def build_node_service(title: str, role: str, version: str, config: DaemonConfig,
                        reactor: Any, *, link: EngineLink | None = None,
-                       resource: Any = None, page: bytes | None = None) -> MultiService:
+                       resource: Any = None, page: bytes | None = None,
+                       metrics: Any = None) -> MultiService:
     """A daemon's API, its engine link and (unless off) its advert.
 
     ``link`` and ``resource`` are the daemon's own when it has more than the informational
-    routes; without them it gets a new link and the informational API (with ``page`` at
+    routes; ``metrics`` (a list of :class:`rpymostat.shared.metrics.Metric`) adds
+    ``GET /metrics``; without them it gets a new link and the informational API (with ``page`` at
     ``/`` when given).
     """
     top = MultiService()
@@ -138,7 +140,14 @@ def build_node_service(title: str, role: str, version: str, config: DaemonConfig
         link = EngineLink(reactor, role, config.bus, config.locator)
     if resource is None:
         resource = InfoAPI(title, version, status=link.status, page=page).resource()
-    listener = strports.service(config.listen, make_site(resource))
+    timer = None
+    if metrics is not None:  # GET /metrics: the daemon's counters, its requests, its bus
+        from .metrics import RequestTimer, publisher_metrics, with_metrics
+
+        timer = RequestTimer()
+        resource = with_metrics(resource, [*metrics, *timer.metrics(),
+                                           *publisher_metrics(link.publisher)])
+    listener = strports.service(config.listen, make_site(resource, timer=timer))
     listener.setName(API_LISTENER)
     listener.setServiceParent(top)
     link.setServiceParent(top)

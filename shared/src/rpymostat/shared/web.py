@@ -55,14 +55,20 @@ class _QuietSite(server.Site):
 
 
 def make_site(resource: Resource, max_body: int = DEFAULT_MAX_BODY,
-              access_log: bool = False) -> IProtocolFactory:
-    """A Site for ``resource`` whose requests buffer at most ``max_body`` bytes."""
+              access_log: bool = False, timer: Any = None) -> IProtocolFactory:
+    """A Site for ``resource`` whose requests buffer at most ``max_body`` bytes (and report
+    their latency to ``timer``, a :class:`rpymostat.shared.metrics.RequestTimer`, if given)."""
 
     class _Request(LimitedRequest):
         pass
 
     _Request.max_body = max_body
-    site = (server.Site if access_log else _QuietSite)(resource, requestFactory=_Request)
+    factory: type[server.Request] = _Request
+    if timer is not None:
+        from .metrics import timed_request_class
+
+        factory = timed_request_class(_Request, timer)
+    site = (server.Site if access_log else _QuietSite)(resource, requestFactory=factory)
     site.displayTracebacks = False
     return site
 

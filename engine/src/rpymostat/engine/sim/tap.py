@@ -18,12 +18,14 @@ from twisted.logger import Logger, LogLevel
 from rpymostat.shared import daemon
 from rpymostat.shared.discovery.advertise import AdvertiseService, when_listening
 from rpymostat.shared.discovery.records import HOUSE, Advert, default_instance_name
+from rpymostat.shared.metrics import RequestTimer, with_metrics
 from rpymostat.shared.options import EnvOptions
 from rpymostat.shared.web import make_site
 
 from .. import __version__
 from .api import TITLE, HouseAPI, speed_text
 from .config import SETTINGS, HouseConfig, load_config
+from .metrics import house_metrics
 from .service import RunningHouse, new_house
 
 _log = Logger(namespace="rpymostat.engine.sim")
@@ -63,8 +65,10 @@ def build_service(config: HouseConfig, reactor: Any, utc_offset_h: float = 0.0
                 "advertised": advertised.name if advertised is not None else None}
 
     api = HouseAPI(house, __version__, status)
+    timer = RequestTimer()
+    root = with_metrics(api.resource(), [*house_metrics(house), *timer.metrics()])
     listener = strports.service(config.listen, make_site(
-        api.resource(), access_log=config.log_level <= LogLevel.debug))
+        root, access_log=config.log_level <= LogLevel.debug, timer=timer))
     listener.setServiceParent(top)
     if config.advertise:
         advertiser = AdvertiseService(reactor, when_listening(

@@ -1,0 +1,3 @@
+"""``rpymostat``: the command-line client of an RPyMostat engine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,18 @@
+# RPyMostat house: small (python slim, no build tools kept), non-root, with a health check.
+# Build from the repository root: docker build -f deploy/docker/house.Dockerfile .
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    RPYMOSTAT_DATA_DIR=/var/lib/rpymostat RPYMOSTAT_HOUSE_LISTEN=tcp:8093
+COPY constraints.txt /src/constraints.txt
+COPY shared /src/shared
+COPY engine /src/engine
+RUN PIP_CONSTRAINT=/src/constraints.txt pip install /src/shared /src/engine && rm -rf /src \
+    && useradd --system --home-dir /var/lib/rpymostat --create-home --uid 10001 rpymostat
+USER rpymostat
+WORKDIR /var/lib/rpymostat
+VOLUME /var/lib/rpymostat
+EXPOSE 8093
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8093/v1/status', timeout=4)"]
+CMD ["rpymostat-house"]
