@@ -34,6 +34,8 @@ acceptance: venv
 	$(BIN)/python -m pytest -q acceptance
 
 test: lint
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y --no-install-recommends chromium; } \
+	  || echo "warning: could not install chromium; the web UI's browser tests will skip"
 	$(BIN)/python -m pytest -q tests acceptance
 
 docs: venv

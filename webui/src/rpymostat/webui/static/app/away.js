@@ -50,7 +50,7 @@ export function Away() {
       </div>
       <label class="field">Back on<input type="date" value=${back} min=${inDays(0)} onInput=${(e) => setBack(e.target.value)} /></label>
       <label class="field">Floor temperature (°C)<input type="number" step="0.5" min=${first.frost_c ?? 5} max="25" value=${floor} onInput=${(e) => setFloor(e.target.value)} /></label>
-      <button class="btn primary big" onClick=${start}>Start away until ${back}</button>
+      <button class="btn primary big" onClick=${start}>Start away until ${new Date(back + "T12:00").toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" })}</button>
     </section>
     <section class="card">
       <h2>Planned and active</h2>

@@ -15,7 +15,7 @@ function SensorRow({ s }) {
     <td><label class="sr-only" for="sn-${s.id}">Name of ${s.id}</label>
       <input id="sn-${s.id}" value=${name} placeholder=${s.sensor_id} onInput=${(e) => setName(e.target.value)}
         onChange=${() => name !== (s.name || "") && save({ name: name || null })} style="width:100%" />
-      <div class="muted" style="font-size:.75rem">${s.id}</div></td>
+      <div class="muted id">${s.id}</div></td>
     <td class=${s.stale ? "stale-value" : ""}>${withUnit(s.last_value, 2)}<div class="muted" style="font-size:.75rem">${age(s.age_s)}${s.stale ? " · stale" : ""}</div></td>
     <td><label class="sr-only" for="sz-${s.id}">Zone of ${s.id}</label>
       <select id="sz-${s.id}" value=${s.zone} onChange=${(e) => save({ zone: e.target.value })}>
@@ -53,12 +53,12 @@ export function Devices() {
   };
   return html`<div style="display:grid;gap:1rem">
     <section class="card" style="overflow-x:auto"><h2>Sensors</h2>
-      ${state.sensors.length ? html`<table><thead><tr><th>Name</th><th>Value</th><th>Zone</th><th><span class="sr-only">Remove</span></th></tr></thead>
+      ${state.sensors.length ? html`<table class="stack"><thead><tr><th>Name</th><th>Value</th><th>Zone</th><th><span class="sr-only">Remove</span></th></tr></thead>
         <tbody>${state.sensors.map((s) => html`<${SensorRow} key=${s.id} s=${s} />`)}</tbody></table>` : html`<p class="muted">No sensor has reported yet.</p>`}
     </section>
     <section class="card" style="overflow-x:auto"><h2>Relays</h2>
-      ${state.relays.length ? html`<table><thead><tr><th>Output</th><th>Function</th><th>State</th><th>Last contact</th></tr></thead><tbody>
-        ${state.relays.map((r) => html`<tr><td>${r.output}<div class="muted" style="font-size:.75rem">${r.id}</div></td><td>${r.function}</td>
+      ${state.relays.length ? html`<table class="stack"><thead><tr><th>Output</th><th>Function</th><th>State</th><th>Last contact</th></tr></thead><tbody>
+        ${state.relays.map((r) => html`<tr><td>${r.output}<div class="muted id">${r.id}</div></td><td>${r.function}</td>
           <td class=${r.in_sync === false || r.fault ? "stale-value" : ""}>${r.reported}${r.commanded && r.commanded !== r.reported ? ` (wants ${r.commanded})` : ""}${r.fault ? ` · ${r.fault}` : ""}</td>
           <td>${r.reachable === false ? html`<span class="stale-value">unreachable</span>` : clockText(r.last_contact)}</td></tr>`)}
       </tbody></table>` : html`<p class="muted">No relay agent has registered yet.</p>`}

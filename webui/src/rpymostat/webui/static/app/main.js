@@ -92,17 +92,20 @@ async function boot() {
   const root = document.getElementById("app");
   let session;
   try { session = await call("GET", "/ui/session"); } catch (e) {
+    root.textContent = "";
     render(html`<main class="login card" role="alert"><h1>RPyMostat</h1><p>${e.message}</p></main>`, root);
     setTimeout(boot, 3000);
     return;
   }
   state.version = session.version;
   const start = () => {
+    root.textContent = "";
     render(html`<${App} />`, root);
     connect();
     refresh();
   };
   if (session.logged_in) { setCsrf(session.csrf); start(); } else {
+    root.textContent = "";
     render(html`<${Login} onDone=${start} />`, root);
   }
 }

@@ -159,7 +159,7 @@ function Editor({ rule, zone, onChange, onClose }) {
   </section>`;
 }
 
-const pick = (r) => ({ name: r.name || "", target: r.target, scheduler: r.scheduler, params: r.params });
+const pick = (r) => ({ ...(r.name ? { name: r.name } : {}), target: r.target, scheduler: r.scheduler, params: r.params });
 
 export function Schedule() {
   const [zoneId, setZoneId] = useState(null);
@@ -183,7 +183,7 @@ export function Schedule() {
   async function create(day, minute) {
     const start = Math.min(minute, 1440 - 120);
     const target = zone.presets?.comfort ?? 21;
-    const made = await attempt(post(`/v1/zones/${z}/schedules`, { name: "", target, scheduler: "weekly", params: { days: DAYS[day], from: toHHMM(start), to: toHHMM(start + 120) } }), `Added ${DAY_LABEL[day]} ${toHHMM(start)}–${toHHMM(start + 120)}`);
+    const made = await attempt(post(`/v1/zones/${z}/schedules`, { target, scheduler: "weekly", params: { days: DAYS[day], from: toHHMM(start), to: toHHMM(start + 120) } }), `Added ${DAY_LABEL[day]} ${toHHMM(start)}–${toHHMM(start + 120)}`);
     if (made) setSelected(made.id);
     load();
   }

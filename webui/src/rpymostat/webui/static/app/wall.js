@@ -38,7 +38,8 @@ export function Wall() {
     </header>
     <div class="big">
       <${Banner} />
-      <button class="chip" onClick=${() => setIndex(index + 1)} aria-label="Next zone" style="font-size:1.6rem">${zone.name}</button>
+      <h1 class="sr-only">Thermostat: ${zone.name}</h1>
+      <button class="chip" onClick=${() => setIndex(index + 1)} aria-label="${zone.name}: show the next zone" style="font-size:1.6rem">${zone.name}</button>
       <div class="temp" data-testid="wall-temperature" aria-label="Inside ${withUnit(zone.state?.temperature)}">${temp(zone.state?.temperature)}<span style="font-size:.3em;vertical-align:top">${deg()}</span></div>
       <span class="pill">${st.words}</span>
       <div class="nudge">
@@ -48,7 +49,7 @@ export function Wall() {
       </div>
       <p class="why" style="font-size:1.2rem">${ruleWords(zone.current, zone.timezone)}</p>
     </div>
-    <footer><a class="btn" href="#/home" style="display:inline-flex;align-items:center;text-decoration:none">Menu</a>
+    <footer><a class="btn" href="#/home" style="display:inline-flex;align-items:center;text-decoration:none;color:var(--text)">Menu</a>
       <button class="btn" onClick=${full}>Full screen</button></footer>
   </main>`;
 }
