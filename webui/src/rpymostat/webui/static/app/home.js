@@ -75,7 +75,8 @@ function ZoneCard({ zone }) {
   const st = zoneState(zone);
   const s = zone.state || {};
   const ttt = s.time_to_target;
-  const tttText = ttt && typeof ttt.seconds === "number" ? `${duration(ttt.seconds)} to ${withUnit(ttt.setpoint)}` : (ttt?.why || "–");
+  const tttText = ttt && typeof ttt.seconds === "number" ? `${duration(ttt.seconds)} to ${withUnit(ttt.setpoint)}`
+    : /^learning/.test(ttt?.why || "") ? "Still learning" : (ttt?.why ? "–" : "–");
   const held = zone.current?.kind === "adjustment";
   const preset = async (name) => {
     await attempt(post(`/v1/zones/${encodeURIComponent(zone.id)}/adjustments`, holdBody(hold, name)), `${name[0].toUpperCase() + name.slice(1)}: ${withUnit(zone.presets?.[name])}`);
@@ -104,7 +105,7 @@ function ZoneCard({ zone }) {
     <div class="facts">
       <div class="fact"><b>${zone.mode[0].toUpperCase() + zone.mode.slice(1)}</b><span>Mode</span></div>
       <div class="fact"><b>${withUnit(s.outdoor)}</b><span>Outside</span></div>
-      <div class="fact"><b class="small">${tttText}</b><span>Time to target</span></div>
+      <div class="fact" title=${ttt?.why || ""}><b class="small">${tttText}</b><span>Time to target</span></div>
     </div>
     ${s.decision?.reason && html`<p class="muted" style="margin:0;font-size:.85rem">${s.decision.reason}</p>`}
     </div></div>

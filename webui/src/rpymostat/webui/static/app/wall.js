@@ -34,7 +34,7 @@ export function Wall() {
   return html`<main class="wall ${isNight(now) ? "night" : ""} state-${st.key}" aria-label="Wall display">
     <header>
       <span>${now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</span>
-      <span>Outside ${withUnit(zone.state?.outdoor)}</span>
+      <span>${typeof zone.state?.outdoor === "number" ? `Outside ${withUnit(zone.state.outdoor)}` : ""}</span>
     </header>
     <div class="big">
       <${Banner} />
