@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from klein import Klein
-from twisted.web.resource import EncodingResourceWrapper, Resource
-from twisted.web.server import GzipEncoderFactory, Request
-from twisted.web.static import File
+from twisted.web.resource import Resource
+from twisted.web.server import Request
 
-from rpymostat.shared.errors import APIError, Unauthorized
+from rpymostat.shared.errors import APIError, NotFound, Unauthorized
 from rpymostat.shared.infoapi import info_openapi
 from rpymostat.shared.kleinweb import add_error_handlers
 from rpymostat.shared.web import error_body, json_response, read_body, read_json
 
+from .assets import load_assets
 from .events import EventHub
 from .proxy import EngineProxy
 from .sessions import COOKIE, CSRF_HEADER, SESSION_IDLE_S, SessionBook, TooManyAttempts
@@ -74,14 +74,9 @@ class WebUI:
     add_error_handlers(app)
 
     def __post_init__(self) -> None:
-        self._index = (self.static / "index.html").read_bytes()
+        self._assets = load_assets(self.static)
+        self._index = self._assets["index.html"].body
         self._csp = content_security_policy(self._index)
-        files_ = File(str(self.static))
-        files_.contentTypes[".js"] = "text/javascript; charset=utf-8"
-        files_.contentTypes[".mjs"] = "text/javascript; charset=utf-8"
-        files_.contentTypes[".webmanifest"] = "application/manifest+json"
-        files_.contentTypes[".svg"] = "image/svg+xml"
-        self._files = EncodingResourceWrapper(files_, [GzipEncoderFactory()])
         self._events = self.hub.resource()
 
     def resource(self) -> Resource:
@@ -90,27 +85,42 @@ class WebUI:
 
     # -- pages and files -----------------------------------------------------------------
 
+    def _send(self, request: Request, name: str) -> bytes:
+        asset = self._assets.get(name)
+        if asset is None:
+            raise NotFound(f"no such file: {name}")
+        request.setHeader(b"content-type", asset.content_type.encode())
+        request.setHeader(b"cache-control", b"no-cache")
+        request.setHeader(b"etag", asset.etag)
+        request.setHeader(b"vary", b"accept-encoding")
+        _security_headers(request)
+        if _header(request, b"if-none-match") == asset.etag.decode():
+            request.setResponseCode(304)
+            return b""
+        accepts = _header(request, b"accept-encoding")
+        body = asset.body
+        if asset.gzipped is not None and "gzip" in accepts.lower():
+            request.setHeader(b"content-encoding", b"gzip")
+            body = asset.gzipped
+        request.setHeader(b"content-length", str(len(body)).encode())
+        return body
+
     @app.route("/", methods=["GET"])
     def index(self, request: Request) -> bytes:
-        """The single-page app (it never caches: a new version shows at the next load)."""
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        request.setHeader(b"cache-control", b"no-cache")
-        _security_headers(request)
+        """The single-page app (revalidated on every load: a new version shows at once)."""
+        body = self._send(request, "index.html")
         request.setHeader(b"content-security-policy", self._csp)
-        return self._index
+        return body
 
-    @app.route("/static/", branch=True, methods=["GET"])
-    def static_files(self, request: Request) -> Resource:
+    @app.route("/static/<path:name>", methods=["GET"])
+    def static_files(self, request: Request, name: str) -> bytes:
         """The app's modules, styles, icons and vendored libraries (gzip when accepted)."""
-        request.setHeader(b"cache-control", b"no-cache")
-        _security_headers(request)
-        return self._files
+        return self._send(request, name)
 
     @app.route("/manifest.webmanifest", methods=["GET"])
     def manifest(self, request: Request) -> bytes:
         """The installable web app manifest (wall mode)."""
-        request.setHeader(b"content-type", b"application/manifest+json")
-        return (self.static / "manifest.webmanifest").read_bytes()
+        return self._send(request, "manifest.webmanifest")
 
     # -- who is this browser ------------------------------------------------------------
 
@@ -123,8 +133,7 @@ class WebUI:
             raise Unauthorized("log in first")
 
     def _require_csrf(self, request: Request) -> None:
-        raw = request.getHeader(CSRF_HEADER)
-        sent = raw.decode("ascii", "replace") if isinstance(raw, bytes) else raw
+        sent = _header(request, CSRF_HEADER) or None
         if not self.sessions.csrf_ok(self._sid(request), sent):
             raise Forbidden("missing or wrong CSRF token (send X-CSRF-Token from"
                             " GET /ui/session)")
@@ -218,6 +227,14 @@ class WebUI:
             "/api/{path}": {"get": {"summary": "the engine's /{path}, token added",
                                     "responses": ok}}})
         return json_response(request, doc)
+
+
+def _header(request: Request, name: bytes) -> str:
+    """A request header as text ('' when absent)."""
+    value = request.getHeader(name)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value or ""
 
 
 def _security_headers(request: Request) -> None:

@@ -5,18 +5,34 @@ import { state, subscribe, connect, refresh } from "./store.js";
 import { Banner, Icon, Toast } from "./common.js";
 import { withUnit } from "./format.js";
 import { Home } from "./home.js";
-import { Schedule } from "./schedule.js";
-import { Away } from "./away.js";
-import { Devices } from "./devices.js";
-import { Settings } from "./settings.js";
-import { History } from "./history.js";
-import { Wall } from "./wall.js";
 
+// Home is in the first load; the other screens load when first opened (and in idle time
+// after the first paint), so a cold start parses only what the home screen needs.
 const SCREENS = [
-  ["home", "Home", Home], ["schedule", "Schedule", Schedule], ["away", "Away", Away],
-  ["history", "History", History], ["devices", "Devices", Devices],
-  ["settings", "Settings", Settings], ["wall", "Wall", Wall],
+  ["home", "Home", () => Home], ["schedule", "Schedule", () => import("./schedule.js").then((m) => m.Schedule)],
+  ["away", "Away", () => import("./away.js").then((m) => m.Away)],
+  ["history", "History", () => import("./history.js").then((m) => m.History)],
+  ["devices", "Devices", () => import("./devices.js").then((m) => m.Devices)],
+  ["settings", "Settings", () => import("./settings.js").then((m) => m.Settings)],
+  ["wall", "Wall", () => import("./wall.js").then((m) => m.Wall)],
 ];
+const loaded = new Map([["home", Home]]);
+
+function Lazy({ name, load, ...props }) {
+  const [, setTick] = useState(0);
+  const Screen = loaded.get(name);
+  useEffect(() => {
+    if (!Screen) Promise.resolve(load()).then((c) => { loaded.set(name, c); setTick((n) => n + 1); });
+  }, [name]);
+  return Screen ? html`<${Screen} ...${props} />` : html`<div class="card" aria-busy="true" style="min-height:50vh"></div>`;
+}
+
+function preloadScreens() {
+  const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 500));
+  idle(() => SCREENS.forEach(([name, , load]) => {
+    if (!loaded.has(name)) Promise.resolve(load()).then((c) => loaded.set(name, c)).catch(() => {});
+  }));
+}
 
 function route() {
   const name = (location.hash.replace(/^#\/?/, "").split("/")[0]) || "home";
@@ -42,9 +58,10 @@ function Clock() {
 }
 
 function App() {
-  const [name, title, Screen] = useLive();
+  const [name, title, load] = useLive();
   useEffect(() => { document.title = `${title} · RPyMostat`; }, [title]);
-  if (name === "wall") return html`<${Wall} /><${Toast} />`;
+  useEffect(preloadScreens, []);
+  if (name === "wall") return html`<${Lazy} name="wall" load=${load} /><${Toast} />`;
   const outdoor = state.zones.map((z) => z.state?.outdoor).find((v) => typeof v === "number");
   return html`<div class="shell">
     <header class="topbar">
@@ -55,7 +72,7 @@ function App() {
     <main class="view" id="main">
       <${Banner} />
       ${state.error && !state.loaded ? html`<div class="card" role="alert"><h2>Cannot load</h2><p>${state.error}</p></div>` : null}
-      <${Screen} />
+      <${Lazy} key=${name} name=${name} load=${load} />
     </main>
     <nav class="tabs" aria-label="Screens">
       ${SCREENS.map(([n, label]) => html`<a href="#/${n}" aria-current=${n === name ? "page" : null}><${Icon} name=${n} />${label}</a>`)}
@@ -91,6 +108,8 @@ function Login({ onDone }) {
 async function boot() {
   const root = document.getElementById("app");
   let session;
+  // Zones in parallel with the session (LAN mode: saves a round trip); the rest after.
+  const early = refresh(["zones"]);
   try { session = await call("GET", "/ui/session"); } catch (e) {
     root.textContent = "";
     render(html`<main class="login card" role="alert"><h1>RPyMostat</h1><p>${e.message}</p></main>`, root);
@@ -98,15 +117,15 @@ async function boot() {
     return;
   }
   state.version = session.version;
-  const start = () => {
+  const start = (zonesLoaded) => {
     root.textContent = "";
     render(html`<${App} />`, root);
     connect();
-    refresh();
+    refresh(zonesLoaded ? ["sensors", "relays", "alarms"] : undefined);
   };
-  if (session.logged_in) { setCsrf(session.csrf); start(); } else {
+  if (session.logged_in) { setCsrf(session.csrf); await Promise.race([early, new Promise((r) => setTimeout(r, 1500))]); start(true); } else {
     root.textContent = "";
-    render(html`<${Login} onDone=${start} />`, root);
+    render(html`<${Login} onDone=${() => start(false)} />`, root);
   }
 }
 

@@ -7,6 +7,9 @@ const STALE_AFTER_MS = 15000; // the server sends a status event every 5 s
 const LOG_KEEP = 100;
 
 const listeners = new Set();
+// Counters for benchmarks and tests (bench/webui.py reads them); numbers only, never growing.
+export const stats = { updates: 0, snapshots: 0 };
+globalThis.__rpymostat = stats;
 export const state = {
   zones: [], sensors: [], relays: [], alarms: [], plugins: null,
   engine: "connecting", streamOpen: false, lastEvent: 0, stale: false,
@@ -114,8 +117,10 @@ export function connect() {
   source.addEventListener("error", () => { state.streamOpen = false; changed(); });
   source.addEventListener("snapshot", (e) => {
     seen();
+    stats.snapshots += 1;
     tree = JSON.parse(e.data).tree || {};
-    refresh();
+    // the first snapshot comes right after the page's own load: only reapply the live tree
+    if (stats.snapshots === 1 && state.loaded) { state.zones.forEach(applyTreeToZone); changed(); } else refresh();
   });
   source.addEventListener("status", (e) => {
     seen();
@@ -127,6 +132,7 @@ export function connect() {
   });
   source.addEventListener("update", (e) => {
     seen();
+    stats.updates += 1;
     applyUpdate(JSON.parse(e.data));
     changed();
   });
