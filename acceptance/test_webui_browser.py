@@ -95,6 +95,25 @@ def test_a_schedule_block_made_by_touch_is_in_the_engines_plan(chromium: Any,
     page.context.close()
 
 
+def test_away_is_three_taps_from_home(chromium: Any, site: Site) -> None:
+    """Away tab, "Weekend", "Start away": the engine has an override at the away preset
+    ending on that day."""
+    page = open_home(chromium, site)
+    page.get_by_role("link", name="Away").tap()
+    page.get_by_role("button", name="Weekend").tap()
+    page.get_by_role("button", name="Start away").tap()
+
+    def overrides() -> Any:
+        return site.engine.request("GET", "/v1/zones/house/overrides")[1]["overrides"]
+
+    [made] = wait_for(overrides, 10, "the away override in the engine")
+    zone = site.engine.request("GET", "/v1/zones/house")[1]
+    assert made["target"] == zone["presets"]["away"], made
+    back = (datetime.now() + timedelta(days=3)).date().isoformat()
+    assert made["end"].startswith(back) or (made.get("ends_at") or "").startswith(back), made
+    page.context.close()
+
+
 def test_a_new_reading_arrives_without_a_reload(chromium: Any, site: Site) -> None:
     """A reading posted to the engine shows on the open page; the page was not reloaded."""
     page = open_home(chromium, site)

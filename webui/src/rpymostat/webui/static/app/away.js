@@ -12,6 +12,7 @@ const localDate = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.ge
 export function Away() {
   const inDays = (n) => { const d = new Date(); d.setDate(d.getDate() + n); return localDate(d); };
   const [back, setBack] = useState(inDays(7));
+  const [at, setAt] = useState("16:00");
   const zones = state.zones;
   const first = zones[0];
   const [floor, setFloor] = useState(first?.presets?.away ?? 15);
@@ -29,11 +30,11 @@ export function Away() {
   if (!first) return html`<p class="muted">No zones yet.</p>`;
   async function start() {
     for (const z of zones) {
-      await attempt(post(`/v1/zones/${encodeURIComponent(z.id)}/overrides`, { name: "Away", target: Number(floor), end: back }));
+      await attempt(post(`/v1/zones/${encodeURIComponent(z.id)}/overrides`, { name: "Away", target: Number(floor), end: `${back}T${at}` }));
     }
     await load();
     refresh(["zones"]);
-    attempt(Promise.resolve(), `Away until ${back}: ${withUnit(Number(floor))}`);
+    attempt(Promise.resolve(), `Away until ${back} ${at}: ${withUnit(Number(floor))}`);
   }
   async function cancel(z, o) {
     await attempt(del(`/v1/zones/${encodeURIComponent(z)}/overrides/${o.id}`), "Away cancelled");
@@ -44,13 +45,16 @@ export function Away() {
   return html`<div style="display:grid;gap:1rem;max-width:640px">
     <section class="card" style="display:grid;gap:1rem">
       <h2>Going away</h2>
-      <p class="muted" style="margin:0">Every zone keeps at least the floor temperature until the morning after you are back (the day you pick is included).</p>
+      <p class="muted" style="margin:0">Until you are back, every zone keeps the floor temperature; then the schedule takes over again, so the house is warm when you arrive.</p>
       <div class="chips" role="group" aria-label="Back after">
         ${quick.map(([label, n]) => html`<button class="chip" aria-pressed=${back === inDays(n)} onClick=${() => setBack(inDays(n))}>${label}</button>`)}
       </div>
-      <label class="field">Back on<input type="date" value=${back} min=${inDays(0)} onInput=${(e) => setBack(e.target.value)} /></label>
+      <div class="row" style="align-items:end">
+        <label class="field" style="flex:2">Back on<input type="date" value=${back} min=${inDays(0)} onInput=${(e) => setBack(e.target.value)} /></label>
+        <label class="field" style="flex:1">at<input type="time" value=${at} onInput=${(e) => setAt(e.target.value)} /></label>
+      </div>
       <label class="field">Floor temperature (°C)<input type="number" step="0.5" min=${first.frost_c ?? 5} max="25" value=${floor} onInput=${(e) => setFloor(e.target.value)} /></label>
-      <button class="btn primary big" onClick=${start}>Start away until ${new Date(back + "T12:00").toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" })}</button>
+      <button class="btn primary big" onClick=${start}>Start away until ${new Date(back + "T12:00").toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" })}, ${at}</button>
     </section>
     <section class="card">
       <h2>Planned and active</h2>

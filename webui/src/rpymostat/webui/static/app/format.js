@@ -17,9 +17,9 @@ export function clockText(iso, timeZone) {
   const d = new Date(iso);
   const opts = { hour: "2-digit", minute: "2-digit", hour12: false };
   if (timeZone) opts.timeZone = timeZone;
-  const now = new Date();
-  const sameDay = Math.abs(d - now) < 20 * 3600e3;
-  if (!sameDay) opts.weekday = "short";
+  const away = Math.abs(d - new Date());
+  if (away >= 20 * 3600e3) opts.weekday = "short";
+  if (away >= 6 * 86400e3) { opts.day = "numeric"; opts.month = "short"; }
   try { return d.toLocaleString(undefined, opts); } catch { return d.toLocaleString(); }
 }
 
