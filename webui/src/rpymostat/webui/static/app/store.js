@@ -104,6 +104,7 @@ function applyUpdate(u) {
 
 // --- the event stream ---------------------------------------------------------------------
 let source = null;
+let watchdog = null;
 
 function seen() {
   state.lastEvent = Date.now();
@@ -114,7 +115,13 @@ export function connect() {
   if (source) source.close();
   source = new EventSource("/ui/events");
   source.addEventListener("open", () => { state.streamOpen = true; seen(); changed(); });
-  source.addEventListener("error", () => { state.streamOpen = false; changed(); });
+  source.addEventListener("error", () => {
+    state.streamOpen = false;
+    changed();
+    // EventSource gives up after an HTTP error (a 502 from a proxy, a 401 after a restart
+    // of the UI with a password): start over ourselves, the page must recover alone.
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 3000);
+  });
   source.addEventListener("snapshot", (e) => {
     seen();
     stats.snapshots += 1;
@@ -136,7 +143,8 @@ export function connect() {
     applyUpdate(JSON.parse(e.data));
     changed();
   });
-  setInterval(() => {
+  if (watchdog) return;
+  watchdog = setInterval(() => {
     const stale = Date.now() - state.lastEvent > STALE_AFTER_MS;
     if (stale !== state.stale) { state.stale = stale; changed(); }
   }, 1000);
