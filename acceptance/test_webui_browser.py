@@ -114,6 +114,43 @@ def test_away_is_three_taps_from_home(chromium: Any, site: Site) -> None:
     page.context.close()
 
 
+def test_dragging_a_block_moves_it_and_its_edge_resizes_it(chromium: Any, site: Site) -> None:
+    """A pointer drag of a 06:00-08:00 block by a quarter of the track moves it to
+    12:00-14:00; dragging its right edge by an eighth makes it end at 17:00."""
+    code, rule = site.engine.request("POST", "/v1/zones/house/schedules", {
+        "target": 21.0, "scheduler": "weekly",
+        "params": {"days": "wed", "from": "06:00", "to": "08:00"}})
+    assert code == 201, rule
+    page = tablet(chromium, "landscape").new_page()
+    page.goto(site.url + "/#/schedule")
+    block = page.locator(f'.block[data-rule="{rule["id"]}"]')
+    block.wait_for()
+    track = page.get_by_test_id("track-wed").bounding_box()
+    box = block.bounding_box()
+    y = box["y"] + box["height"] / 2
+
+    def drag(x0: float, dx: float) -> None:
+        page.mouse.move(x0, y)
+        page.mouse.down()
+        for step in range(1, 11):
+            page.mouse.move(x0 + dx * step / 10, y)
+        page.mouse.up()
+
+    def params() -> Any:
+        return site.engine.request("GET", f"/v1/zones/house/schedules/{rule['id']}")[1][
+            "params"]
+
+    drag(box["x"] + box["width"] / 3, track["width"] / 4)
+    wait_for(lambda: params()["from"] == "12:00", 10, "the block moved to 12:00")
+    assert params()["to"] == "14:00"
+    page.wait_for_timeout(500)
+    box = block.bounding_box()
+    drag(box["x"] + box["width"] - 4, track["width"] / 8)
+    wait_for(lambda: params()["to"] == "17:00", 10, "the block resized to 17:00")
+    assert params()["from"] == "12:00"
+    page.context.close()
+
+
 def test_a_new_reading_arrives_without_a_reload(chromium: Any, site: Site) -> None:
     """A reading posted to the engine shows on the open page; the page was not reloaded."""
     page = open_home(chromium, site)

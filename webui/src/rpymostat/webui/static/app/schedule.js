@@ -159,6 +159,25 @@ function Editor({ rule, zone, onChange, onClose }) {
   </section>`;
 }
 
+function AddForm({ zone, onAdd }) {
+  const [day, setDay] = useState("mon-fri");
+  const [from, setFrom] = useState("07:00");
+  const [to, setTo] = useState("09:00");
+  const [target, setTarget] = useState(zone.presets?.comfort ?? 21);
+  const submit = (e) => { e.preventDefault(); onAdd({ days: day, from, to }, Number(target)); };
+  return html`<form class="card" onSubmit=${submit} aria-label="Add a block">
+    <h2>Add a block</h2>
+    <div class="grid" style="grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:.75rem;align-items:end">
+      <label class="field">Days<select value=${day} onChange=${(e) => setDay(e.target.value)}>
+        ${[["daily", "Every day"], ["mon-fri", "Mon–Fri"], ["weekends", "Sat–Sun"], ...DAYS.map((d, i) => [d, DAY_LABEL[i]])].map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
+      <label class="field">From<input type="time" value=${from} onInput=${(e) => setFrom(e.target.value)} required /></label>
+      <label class="field">To<input type="time" value=${to} onInput=${(e) => setTo(e.target.value)} required /></label>
+      <label class="field">Target °C<input type="number" step="0.5" min=${zone.frost_c ?? 5} max=${zone.max_c ?? 35} value=${target} onInput=${(e) => setTarget(e.target.value)} /></label>
+      <button class="btn primary">Add</button>
+    </div>
+  </form>`;
+}
+
 const pick = (r) => ({ ...(r.name ? { name: r.name } : {}), target: r.target, scheduler: r.scheduler, params: r.params });
 
 export function Schedule() {
@@ -210,6 +229,11 @@ export function Schedule() {
       </div>
       <p class="muted" style="font-size:.85rem">Outside the blocks: ${targetText(zone.default_target, zone)} (default). Times are in ${zone.timezone}.</p>
     </section>
+    <${AddForm} zone=${zone} onAdd=${async (params, target) => {
+      const made = await attempt(post(`/v1/zones/${z}/schedules`, { target, scheduler: "weekly", params }), `Added ${params.from}–${params.to}`);
+      if (made) setSelected(made.id);
+      load();
+    }} />
     ${sel && sel.scheduler === "weekly" && html`<${Editor} key=${sel.id} rule=${sel} zone=${zone} onChange=${load} onClose=${() => setSelected(null)} />`}
     ${others.length > 0 && html`<section class="card"><h2>Other rules (read-only)</h2>
       <table><thead><tr><th>Rule</th><th>When</th><th>Target</th></tr></thead><tbody>
