@@ -7,6 +7,9 @@ Playwright. The peer measured in the same run: the engine's own plain HTML root 
 script), the floor for paint time in the same browser under the same throttling.
 
     .venv/bin/python bench/webui.py [--readings 200] [--updates 10000] [--loads 5]
+        [--lighthouse /path/to/node_modules/.bin/lighthouse]
+
+Lighthouse is optional (Node at hand: ``npm i -E lighthouse@12.2.3`` in a scratch folder).
 """
 
 import argparse
@@ -181,11 +184,32 @@ def heap_growth(browser: Any, url: str, engine: Engine, updates: int) -> tuple[f
     return before, after, got
 
 
+def lighthouse(binary: str, url: str) -> None:
+    """Lighthouse 12's mobile run (its default: simulated slow 4G and 4x CPU) on the home
+    page: category scores and the main timings."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        subprocess.run([binary, url, "--quiet", "--output=json", f"--output-path={report}",
+                        "--only-categories=performance,accessibility,best-practices",
+                        "--chrome-flags=--headless --no-sandbox --disable-gpu --no-first-run"],
+                       env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, check=True,
+                       timeout=300)
+        data = json.loads(report.read_text())
+    scores = ", ".join(f"{k} {round(c['score'] * 100)}" for k, c in data["categories"].items())
+    timings = ", ".join(f"{a} {data['audits'][a]['displayValue']}" for a in (
+        "first-contentful-paint", "interactive", "total-blocking-time",
+        "cumulative-layout-shift"))
+    print(f"Lighthouse {data['lighthouseVersion']} mobile: {scores}; {timings}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--readings", type=int, default=200)
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--lighthouse", help="path of a lighthouse binary (optional)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -195,6 +219,8 @@ def main() -> None:
         engine = Engine(eport)
         try:
             engine.readings({"living": 19.5})
+            if args.lighthouse:
+                lighthouse(args.lighthouse, url + "/")
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
                 wire, decoded, requests = first_load(browser, url)
