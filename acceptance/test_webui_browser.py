@@ -301,5 +301,21 @@ def test_history_draws_the_engines_series_and_says_so_when_there_is_none(
         return {x: c.xs.length, lines: c.lines.map(l => l.label), bands: c.bands.length};
     }""", HISTORY_SAMPLE)
     assert columns == {"x": 289, "lines": ["living", "target"], "bands": 1}  # + window end
+    chart = page.locator(".history-chart .uplot")
+    before = [float(v) for v in chart.get_attribute("data-range").split(",")]
+    over = page.locator(".history-chart .u-over").bounding_box()
+    y, mid = over["y"] + over["height"] / 2, over["x"] + over["width"] / 2
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, *xs: float) -> None:
+        cdp.send("Input.dispatchTouchEvent", {
+            "type": kind, "touchPoints": [{"x": x, "y": y, "id": i} for i, x in enumerate(xs)]})
+
+    touch("touchStart", mid - 40, mid + 40)  # pinch out: the fingers spread to 4x apart
+    for spread in (60, 100, 140, 160):
+        touch("touchMove", mid - spread, mid + spread)
+    touch("touchEnd")
+    after = [float(v) for v in chart.get_attribute("data-range").split(",")]
+    assert (after[1] - after[0]) < (before[1] - before[0]) / 3, (before, after)
     shot(page, "history-with-data-tablet")
     page.context.close()

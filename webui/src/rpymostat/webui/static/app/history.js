@@ -30,6 +30,51 @@ export function toColumns(body, zoneId) {
   return { xs: xs.map((x) => x / 1000), cols, lines, bands, zoneId };
 }
 
+// Touch: one finger pans, two fingers pinch-zoom the time axis, a double tap resets.
+export function touchZoom(u, full) {
+  const el = u.over;
+  let start = null;
+  let lastTap = 0;
+  const span = () => [u.scales.x.min, u.scales.x.max];
+  const mark = () => { u.root.dataset.range = span().map((v) => Math.round(v)).join(","); };
+  const clamp = (lo, hi) => {
+    const w = Math.min(hi - lo, full[1] - full[0]);
+    lo = Math.max(full[0], Math.min(lo, full[1] - w));
+    return [lo, lo + w];
+  };
+  el.style.touchAction = "none";
+  el.addEventListener("touchstart", (e) => {
+    const now = Date.now();
+    if (e.touches.length === 1 && now - lastTap < 300) { u.setScale("x", { min: full[0], max: full[1] }); mark(); start = null; return; }
+    lastTap = now;
+    const box = el.getBoundingClientRect();
+    const xs = [...e.touches].map((t) => t.clientX - box.left);
+    start = { xs, range: span(), width: box.width };
+  }, { passive: true });
+  el.addEventListener("touchmove", (e) => {
+    if (!start) return;
+    const box = el.getBoundingClientRect();
+    const xs = [...e.touches].map((t) => t.clientX - box.left);
+    const [lo, hi] = start.range;
+    const per = (hi - lo) / start.width;
+    let range;
+    if (xs.length >= 2 && start.xs.length >= 2) {
+      const d0 = Math.abs(start.xs[1] - start.xs[0]) || 1, d1 = Math.abs(xs[1] - xs[0]) || 1;
+      const mid0 = lo + ((start.xs[0] + start.xs[1]) / 2) * per;
+      const w = (hi - lo) * d0 / d1;
+      const midPx = (xs[0] + xs[1]) / 2;
+      range = [mid0 - (midPx / start.width) * w, mid0 - (midPx / start.width) * w + w];
+    } else {
+      const dx = xs[0] - start.xs[0];
+      range = [lo - dx * per, hi - dx * per];
+    }
+    const [a, b] = clamp(...range);
+    u.setScale("x", { min: a, max: b });
+    mark();
+  }, { passive: true });
+  el.addEventListener("touchend", () => { start = null; }, { passive: true });
+}
+
 function RuntimeBars({ stats }) {
   if (!stats?.buckets?.length) return null;
   const heatIds = (stats.outputs || []).filter((o) => !/cool/.test(o));
@@ -86,8 +131,9 @@ export function History() {
           axes: [{ stroke: "#a9b1bd", grid: { stroke: "#2e353f" }, ticks: { stroke: "#2e353f" } }, { stroke: "#a9b1bd", grid: { stroke: "#2e353f" }, ticks: { stroke: "#2e353f" }, label: "°C" }],
           legend: { live: false },
           cursor: { drag: { x: true, y: false } },
-          hooks: { drawClear: [bands] },
+          hooks: { drawClear: [bands], setScale: [(u, key) => { if (key === "x") u.root.dataset.range = `${Math.round(u.scales.x.min)},${Math.round(u.scales.x.max)}`; }] },
         }, [data.xs, ...data.cols], box.current);
+        touchZoom(plot.current, [start.getTime() / 1000, end.getTime() / 1000]);
       } catch (e) {
         if (!gone) setStatus(e.status === 404 ? "missing" : `error: ${e.message}`);
       }
@@ -104,7 +150,7 @@ export function History() {
       ${status === "missing" && html`<p data-testid="history-missing">History is not available on this engine yet (it answers 404 to <code>/v1/history</code>). Everything else works; graphs appear once the engine has its history API.</p>`}
       ${status.startsWith("error") && html`<p class="stale-value">${status}</p>`}
       <div ref=${box} class="history-chart" hidden=${status !== "ok"} aria-label="Temperature, target and heating of ${zone.name}" role="img"></div>
-      ${status === "ok" && html`<p class="muted" style="font-size:.85rem">Shaded: heating on. Dashed: target. Drag across the chart to zoom; double-tap to reset.</p>`}
+      ${status === "ok" && html`<p class="muted" style="font-size:.85rem">Shaded: heating on. Dashed: target. Pinch or drag across the chart to zoom, swipe to move; double-tap to reset.</p>`}
       ${status === "ok" && html`<${RuntimeBars} stats=${runtime} />`}
     </section>
   </div>`;
