@@ -1,7 +1,7 @@
 // RPyMostat web UI: boot, login, hash router, the shell (top bar, banner, tabs).
 import { html, render, useEffect, useState } from "./ui.js";
 import { call, setCsrf } from "./api.js";
-import { state, subscribe, connect, refresh } from "./store.js";
+import { state, subscribe, connect, refresh, trouble } from "./store.js";
 import { Banner, Icon, Toast } from "./common.js";
 import { withUnit } from "./format.js";
 import { Home } from "./home.js";
@@ -69,7 +69,7 @@ function App() {
       ${typeof outdoor === "number" && html`<span class="outdoor" aria-label="Outdoor temperature ${withUnit(outdoor)}">Outside ${withUnit(outdoor)}</span>`}
       <${Clock} />
     </header>
-    <main class="view" id="main">
+    <main class="view ${trouble() ? "is-stale" : ""}" id="main">
       <${Banner} />
       ${state.error && !state.loaded ? html`<div class="card" role="alert"><h2>Cannot load</h2><p>${state.error}</p></div>` : null}
       <${Lazy} key=${name} name=${name} load=${load} />

@@ -2,7 +2,7 @@
 // 3 m, ±0.5 °C buttons, the screen kept awake where the browser allows, dimmed at night.
 // Nothing accumulates: it renders from the store, which keeps no history.
 import { html, useEffect, useState } from "./ui.js";
-import { state } from "./store.js";
+import { state, trouble } from "./store.js";
 import { Banner } from "./common.js";
 import { useNudge } from "./home.js";
 import { temp, deg, withUnit, zoneState, ruleWords } from "./format.js";
@@ -31,7 +31,7 @@ export function Wall() {
   if (!zone) return html`<main class="wall"><p class="muted">Waiting for the engine…</p></main>`;
   const st = zoneState(zone);
   const full = () => document.documentElement.requestFullscreen?.().catch(() => {});
-  return html`<main class="wall ${isNight(now) ? "night" : ""} state-${st.key}" aria-label="Wall display">
+  return html`<main class="wall ${isNight(now) ? "night" : ""} ${trouble() ? "is-stale" : ""} state-${st.key}" aria-label="Wall display">
     <header>
       <span>${now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</span>
       <span>${typeof zone.state?.outdoor === "number" ? `Outside ${withUnit(zone.state.outdoor)}` : ""}</span>
