@@ -9,7 +9,7 @@ PACKAGES := -e shared -e 'engine[mongodb]' -e sensor_agent -e relay_agent -e web
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv run test unit acceptance lint docs bench clean
+.PHONY: venv run test unit acceptance lint docs bench clean vendor-webui
 
 $(STAMP): constraints.txt requirements-dev.txt $(wildcard */pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,6 +34,8 @@ acceptance: venv
 	$(BIN)/python -m pytest -q acceptance
 
 test: lint
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y --no-install-recommends chromium; } \
+	  || echo "warning: could not install chromium; the web UI's browser tests will skip"
 	$(BIN)/python -m pytest -q tests acceptance
 
 docs: venv
@@ -47,6 +49,10 @@ bench: venv
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/control_quality.py
+
+vendor-webui:
+	@command -v npm >/dev/null || { echo "vendor-webui needs npm (Node), at development time only"; exit 1; }
+	$(PYTHON) webui/tools/vendor.py
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis
