@@ -83,3 +83,23 @@ def test_every_daemon_serves_metrics(tmp_path: Path, engine_factory: Any) -> Non
         relays.stop()
         the_house.stop()
         thermometer.stop()
+
+
+def test_the_web_ui_serves_metrics(tmp_path: Path) -> None:
+    """The web UI's /metrics (a real web UI process in front of a real engine) counts the API
+    calls it passed to the engine and the browsers following its event stream, and times its
+    requests, as prometheus_client's parser reads it."""
+    from .webui_browser import Site
+
+    site = Site(tmp_path)
+    try:
+        wait_for(lambda: site.ui.request("GET", "/api/v1/zones")[0] == 200, 20,
+                 "the web UI reaches its engine")
+        um = scrape(site.ui)
+        assert (value(um, "rpymostat_webui_proxy_calls") or 0) >= 1
+        assert value(um, "rpymostat_webui_proxy_failures") == 0
+        assert value(um, "rpymostat_webui_streams") == 0
+        assert (value(um, "rpymostat_http_requests", code="2xx") or 0) >= 1
+        assert "rpymostat_bus_gaps" in um
+    finally:
+        site.close()

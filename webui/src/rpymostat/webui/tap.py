@@ -22,13 +22,14 @@ from rpymostat.shared.discovery.locator import EngineLocation
 from rpymostat.shared.http import http_client
 from rpymostat.shared.infoapi import API_LISTENER
 from rpymostat.shared.link import EngineLink
+from rpymostat.shared.metrics import site_with_metrics
 from rpymostat.shared.options import EnvOptions
-from rpymostat.shared.web import make_site
 
 from . import __version__
 from .app import WebUI, index_page, static_dir
 from .config import SETTINGS, WebUIConfig, load_config
 from .events import EventHub
+from .metrics import webui_metrics
 from .proxy import EngineProxy
 from .sessions import SessionBook
 
@@ -124,7 +125,8 @@ def build_service(config: WebUIConfig, reactor: Any) -> MultiService:
                 "auth": "lan" if sessions.open else "password"}
 
     web = WebUI(proxy, hub, sessions, __version__, status, static_dir())
-    listener = strports.service(config.daemon.listen, make_site(web.resource()))
+    site = site_with_metrics(web.resource(), webui_metrics(mirror.follower, hub, proxy))
+    listener = strports.service(config.daemon.listen, site)
     listener.setName(API_LISTENER)
     listener.setServiceParent(top)
     link.setServiceParent(top)
