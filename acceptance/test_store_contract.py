@@ -170,12 +170,39 @@ async def test_history_window_order_and_limit(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_microsecond_timestamps_round_trip(store: Any) -> None:
-    """Timestamps keep microsecond precision and come back as aware UTC datetimes."""
+async def test_timestamps_keep_milliseconds_and_values_thousandths(store: Any) -> None:
+    """Timestamps come back floored to the millisecond as aware UTC datetimes, values rounded
+    to thousandths (half away from zero); two readings within one millisecond are one reading
+    (the second a duplicate), two a millisecond apart are two."""
     ts = T0 + timedelta(microseconds=123_457)
-    await store.add_readings([Reading("pi1", "t1", ts, 20.0, "x")])
-    [point] = await store.readings("pi1:t1", T0, T0 + timedelta(seconds=1), 10)
-    assert point.timestamp == ts and point.timestamp.tzinfo is not None
+    result = await store.add_readings([
+        Reading("pi1", "t1", ts, 21.0625, "x"),
+        Reading("pi1", "t1", ts + timedelta(microseconds=400), 99.0, "x"),
+        Reading("pi1", "t1", ts + timedelta(microseconds=600), -3.0005, "x")])
+    assert (result.stored, result.duplicates) == (2, 1)
+    points = await store.readings("pi1:t1", T0, T0 + timedelta(seconds=1), 10)
+    assert [(p.timestamp, p.value) for p in points] == [
+        (T0 + timedelta(microseconds=123_000), 21.063),
+        (T0 + timedelta(microseconds=124_000), -3.001)]
+    assert points[0].timestamp.tzinfo is not None
+
+
+@pytest_twisted.ensureDeferred
+async def test_window_bounds_at_sub_millisecond_times(store: Any) -> None:
+    """[start, end) compares the kept (millisecond) timestamps with the bounds as given."""
+    await store.add_readings([reading("t1", 0, 1.0)])
+    half_ms = timedelta(microseconds=500)
+    assert await store.readings("pi1:t1", T0 + half_ms, T0 + timedelta(seconds=1), 10) == []
+    assert len(await store.readings("pi1:t1", T0 - half_ms, T0 + half_ms, 10)) == 1
+    assert await store.readings("pi1:t1", T0 - half_ms, T0, 10) == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_history_newest_first(store: Any) -> None:
+    """Asked newest first, the newest ``limit`` readings of the window come, newest first."""
+    await store.add_readings([reading("t1", m, float(m)) for m in (3, 1, 4, 2, 0)])
+    newest = await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 3, newest_first=True)
+    assert [p.value for p in newest] == [4.0, 3.0, 2.0]
 
 
 @pytest_twisted.ensureDeferred

@@ -313,7 +313,8 @@ class EngineAPI:
 
     @app.route("/v1/sensors/<string:sensor_id>/readings", methods=["GET"])
     async def sensor_readings(self, request: Request, sensor_id: str) -> bytes:
-        """History in [start, end): defaults to the last 24 hours, at most ``limit`` points."""
+        """History in [start, end): defaults to the last 24 hours, at most ``limit`` points,
+        newest first unless ``order=asc``."""
         now = utcnow(self._clock)
         end_raw, start_raw = _query_arg(request, "end"), _query_arg(request, "start")
         end = parse_timestamp(end_raw, "end", None) if end_raw else now + timedelta(seconds=1)
@@ -321,8 +322,12 @@ class EngineAPI:
         if start >= end:
             raise Unprocessable("start must be before end")
         limit = _parse_limit(_query_arg(request, "limit"))
+        order = _query_arg(request, "order") or "desc"
+        if order not in {"asc", "desc"}:
+            raise Unprocessable("order must be desc (newest first, the default) or asc")
         await self._sensor(sensor_id)
-        points = await self._call(self._store.readings(sensor_id, start, end, limit))
+        points = await self._call(self._store.readings(sensor_id, start, end, limit,
+                                                       newest_first=order == "desc"))
         return json_response(request, {
             "sensor": sensor_id, "start": iso(start), "end": iso(end),
             "readings": [{"timestamp": iso(p.timestamp), "value": p.value} for p in points],

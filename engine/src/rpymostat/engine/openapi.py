@@ -311,8 +311,15 @@ def _paths() -> dict[str, Any]:
                          "description": "default: now"},
                         {"name": "limit", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": 10000,
-                                    "default": 1000}}],
-                    "responses": {"200": _json(_ref("Readings"), "oldest first"),
+                                    "default": 1000}},
+                        {"name": "order", "in": "query",
+                         "schema": {"enum": ["desc", "asc"], "default": "desc"},
+                         "description": "desc: the newest `limit` readings of the window,"
+                                        " newest first; asc: the oldest, oldest first"}],
+                    "responses": {"200": _json(_ref("Readings"),
+                                               "in the order asked (default newest first);"
+                                               " timestamps in milliseconds, values in"
+                                               " thousandths"),
                                   **_errors(404, 422, 503)}}},
     }
 

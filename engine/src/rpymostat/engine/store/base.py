@@ -47,9 +47,11 @@ class Store(Protocol):
     def delete_sensor(self, sensor_id: str) -> Deferred[bool]:
         """Forget the sensor and its history; False when it was unknown."""
 
-    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                 ) -> Deferred[list[StoredReading]]:
-        """History of one sensor with start <= timestamp < end, oldest first, at most limit."""
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                 newest_first: bool = False) -> Deferred[list[StoredReading]]:
+        """History of one sensor with start <= timestamp < end, oldest first (newest first
+        when asked), at most limit. Timestamps and values come back at the stores' common
+        resolution (``resolution``: milliseconds, thousandths)."""
 
     # Small documents of the engine's own state (relay registry, commanded states...), one
     # collection per ``kind``; written durably before the Deferred fires.

@@ -17,6 +17,7 @@ from ..model import (
     StoredReading,
 )
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
+from .resolution import floor_to_millis, quantize_value
 
 
 class MemoryStore:
@@ -47,8 +48,9 @@ class MemoryStore:
         stored = 0
         for r in readings:
             history = self._readings.setdefault(r.key, {})
-            if r.timestamp not in history:
-                history[r.timestamp] = r.value
+            ts = floor_to_millis(r.timestamp)
+            if ts not in history:
+                history[ts] = quantize_value(r.value)
                 stored += 1
         latest = latest_per_sensor(readings)
         earliest = earliest_per_sensor(readings)
@@ -95,11 +97,12 @@ class MemoryStore:
         self._readings.pop(sensor_id, None)
         return succeed(self._sensors.pop(sensor_id, None) is not None)
 
-    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                 ) -> Deferred[list[StoredReading]]:
-        """History in [start, end), oldest first."""
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                 newest_first: bool = False) -> Deferred[list[StoredReading]]:
+        """History in [start, end), oldest first (or newest first)."""
         history = self._readings.get(sensor_id, {})
-        points = sorted(ts for ts in history if start <= ts < end)[:limit]
+        points = sorted((ts for ts in history if start <= ts < end),
+                        reverse=newest_first)[:limit]
         return succeed([StoredReading(ts, history[ts]) for ts in points])
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:

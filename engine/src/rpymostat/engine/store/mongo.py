@@ -35,6 +35,7 @@ from ..model import (
     to_micros,
 )
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
+from .resolution import ceil_millis, quantize_value, to_millis
 
 T = TypeVar("T")
 DUPLICATE_KEY = 11000
@@ -115,8 +116,8 @@ class MongoStore:
     # -- ingest ----------------------------------------------------------------------------
 
     async def _add(self, readings: Sequence[Reading]) -> IngestResult:
-        docs = [{"sensor": r.key, "ts": to_micros(r.timestamp), "value": r.value}
-                for r in readings]
+        docs = [{"sensor": r.key, "ts": to_millis(r.timestamp) * 1000,
+                 "value": quantize_value(r.value)} for r in readings]
         try:
             await self._call(self._db.readings.insert_many(docs, ordered=False))
             duplicates = 0
@@ -187,18 +188,22 @@ class MongoStore:
         """Forget the sensor and its readings."""
         return self._run(self._delete(sensor_id))
 
-    async def _readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                        ) -> list[StoredReading]:
+    async def _readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                        newest_first: bool) -> list[StoredReading]:
+        # ts is kept in microseconds (the layout before issue 20), floored to milliseconds
+        # since: the bounds are whole milliseconds, as in SQLite.
+        order = qf.DESCENDING("ts") if newest_first else qf.ASCENDING("ts")
         docs = await self._call(self._db.readings.find(
-            {"sensor": sensor_id, "ts": {"$gte": to_micros(start), "$lt": to_micros(end)}},
+            {"sensor": sensor_id, "ts": {"$gte": ceil_millis(start) * 1000,
+                                         "$lt": ceil_millis(end) * 1000}},
             projection={"_id": 0, "ts": 1, "value": 1},
-            sort=qf.sort(qf.ASCENDING("ts")), limit=limit))
+            sort=qf.sort(order), limit=limit))
         return [StoredReading(from_micros(d["ts"]), d.get("value")) for d in docs]
 
-    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                 ) -> Deferred[list[StoredReading]]:
-        """History in [start, end), oldest first."""
-        return self._run(self._readings(sensor_id, start, end, limit))
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                 newest_first: bool = False) -> Deferred[list[StoredReading]]:
+        """History in [start, end), oldest first (or newest first)."""
+        return self._run(self._readings(sensor_id, start, end, limit, newest_first))
 
     # -- documents ---------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorFromThreads
+from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from rpymostat.shared.sqlthread import ConnectionThread
 
@@ -24,11 +26,13 @@ from ..model import (
     SensorRecord,
     StoredReading,
     from_micros,
-    to_micros,
 )
 from .base import StoreUnavailable
 from .sqlite_ingest import IngestQueue
+from .sqlite_readings import delete_sensor_readings, has_legacy, move_legacy_chunk, select_readings
 from .sqlite_schema import migrate
+
+_log = Logger(namespace="rpymostat.engine.store")
 
 GATHER = 0.002  # commit delay under load (see rpymostat.shared.sqlthread)
 _SENSOR_COLUMNS = ("id, host_id, sensor_id, type, alias, extra, name, zone, last_value, last_ts,"
@@ -55,6 +59,10 @@ class SQLiteStore:
         self._reader = ConnectionThread(reactor, self._connect_reader, "sqlite-reader",
                                         group_commit=False)
         self._ingest = IngestQueue(self._writer)
+        self.legacy = False  # rows of the old readings layout remain to be moved
+        self.moved = 0
+        self._stopping = False
+        self.moving: Deferred[None] | None = None  # fires when the move has ended
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -69,6 +77,7 @@ class SQLiteStore:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._open()
         migrate(conn)
+        self.legacy = has_legacy(conn)
         return conn
 
     def _connect_reader(self) -> sqlite3.Connection:
@@ -81,12 +90,45 @@ class SQLiteStore:
         await self._wrap(self._writer.submit(lambda conn: None))
         self._reader.start()
         await self._wrap(self._reader.submit(lambda conn: None))
+        if self.legacy:
+            _log.info("moving readings to the compact layout in chunks; the engine answers"
+                      " meanwhile")
+            self.moving = Deferred()
+            self._move_next()
+
+    def _move_next(self) -> None:
+        """One chunk of the old readings table per writer job, until it is gone."""
+        if self._stopping:
+            self._moved(None)
+            return
+        d = self._writer.submit(move_legacy_chunk)
+        d.addCallbacks(self._chunk_moved, self._moved)
+
+    def _chunk_moved(self, count: int | None) -> None:
+        if count is None:
+            self.legacy = False
+            _log.info("readings moved to the compact layout ({n} rows)", n=self.moved)
+            self._moved(None)
+            return
+        self.moved += count
+        self._move_next()
+
+    def _moved(self, result: Failure | None) -> None:
+        if isinstance(result, Failure):
+            _log.failure("moving readings to the compact layout failed; it resumes at the"
+                         " next start", result)
+        moving, self.moving = self.moving, None
+        if moving is not None:
+            moving.callback(None)
 
     def start(self) -> Deferred[None]:
         """Start the writer (which creates and migrates the file), then the reader."""
         return Deferred.fromCoroutine(self._start())
 
     async def _stop(self) -> None:
+        self._stopping = True
+        if self.moving is not None:
+            await self.moving
         await self._reader.stop()
         await self._writer.stop()
 
@@ -142,19 +184,17 @@ class SQLiteStore:
         """Forget the sensor and its readings."""
 
         def job(conn: sqlite3.Connection) -> bool:
-            conn.execute("DELETE FROM readings WHERE sensor = ?", (sensor_id,))
+            delete_sensor_readings(conn, sensor_id)
             return conn.execute("DELETE FROM sensors WHERE id = ?", (sensor_id,)).rowcount > 0
 
         return self._wrap(self._writer.submit(job))
 
-    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                 ) -> Deferred[list[StoredReading]]:
-        """History in [start, end), oldest first."""
-        sql = ("SELECT ts, value FROM readings WHERE sensor = ? AND ts >= ? AND ts < ?"
-               " ORDER BY ts LIMIT ?")
-        args = (sensor_id, to_micros(start), to_micros(end), limit)
-        return self._wrap(self._reader.submit(lambda conn: [
-            StoredReading(from_micros(ts), value) for ts, value in conn.execute(sql, args)]))
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                 newest_first: bool = False) -> Deferred[list[StoredReading]]:
+        """History in [start, end), oldest first (or newest first)."""
+        legacy = self.legacy
+        return self._wrap(self._reader.submit(lambda conn: select_readings(
+            conn, sensor_id, start, end, limit, newest_first=newest_first, legacy=legacy)))
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Create or replace one document (committed before the Deferred fires)."""

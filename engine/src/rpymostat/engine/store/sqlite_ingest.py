@@ -29,8 +29,13 @@ from rpymostat.shared.sqlthread import ConnectionThread, fire
 
 from ..model import DEFAULT_ZONE, IngestResult, Reading, to_micros
 from .base import earliest_per_sensor, latest_per_sensor
+from .resolution import encode_value, to_millis
 
-_READINGS = ("INSERT OR IGNORE INTO readings (sensor, ts, value) VALUES ", "(?, ?, ?)", "")
+# Rows name their sensor by key; the statement finds its series number (``sqlite_readings``).
+_READINGS = ("INSERT OR IGNORE INTO readings (sensor, ts, value) SELECT s.num, v.column2,"
+             " v.column3 FROM (VALUES ", "(?, ?, ?)",
+             ") AS v JOIN series AS s ON s.key = v.column1")
+_SERIES = ("INSERT OR IGNORE INTO series (key) VALUES ", "(?)", "")
 _SENSORS = (
     "INSERT INTO sensors (id, host_id, sensor_id, type, alias, extra, name, zone, last_value,"
     " last_ts, first_seen) VALUES ",
@@ -65,7 +70,7 @@ def _chunk_sizes(statement: Statement) -> tuple[int, ...]:
     return tuple(1 << k for k in range(largest.bit_length() - 1, -1, -1))
 
 
-_CHUNKS = {statement: _chunk_sizes(statement) for statement in (_READINGS, _SENSORS)}
+_CHUNKS = {statement: _chunk_sizes(statement) for statement in (_READINGS, _SENSORS, _SERIES)}
 
 
 def insert_rows(conn: sqlite3.Connection, statement: Statement,
@@ -88,7 +93,7 @@ class _Call:
     def __init__(self, readings: Sequence[Reading]) -> None:
         latest = latest_per_sensor(readings)
         earliest = earliest_per_sensor(readings)
-        self.rows = [(r.key, to_micros(r.timestamp), r.value) for r in readings]
+        self.rows = [(r.key, to_millis(r.timestamp), encode_value(r.value)) for r in readings]
         self.sensor_rows = [
             (k, r.host_id, r.sensor_id, r.type, r.alias, r.extra, DEFAULT_ZONE, r.value,
              to_micros(r.timestamp), to_micros(earliest[k]))
@@ -101,6 +106,7 @@ class _Call:
 def _write_alone(conn: sqlite3.Connection, call: _Call) -> tuple[bool, Any]:
     conn.execute("SAVEPOINT ingest_one")
     try:
+        insert_rows(conn, _SERIES, [(key,) for key in call.ids])
         before = conn.total_changes
         insert_rows(conn, _READINGS, call.rows)
         stored = conn.total_changes - before
@@ -118,6 +124,8 @@ def write_calls(conn: sqlite3.Connection, calls: list[_Call]) -> list[tuple[bool
     rows = [row for call in calls for row in call.rows]
     conn.execute("SAVEPOINT ingest")
     with contextlib.suppress(Exception):  # each call on its own says which, and fails alone
+        insert_rows(conn, _SERIES, [(key,) for key in dict.fromkeys(
+            key for call in calls for key in call.ids)])
         before = conn.total_changes
         insert_rows(conn, _READINGS, rows)
         if conn.total_changes - before == len(rows):

@@ -34,6 +34,23 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, key)
     ) WITHOUT ROWID;
     """,
+    # 3: the compact readings layout (issue 20; see ``sqlite_readings``): a dictionary of
+    # series numbers and readings keyed (sensor number, milliseconds) with the value in
+    # thousandths. The old table is renamed, and its rows are moved over in chunks by
+    # ``sqlite_readings.move_legacy_chunk`` while the engine runs, then it is dropped.
+    """
+    CREATE TABLE series (
+        num INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE
+    );
+    ALTER TABLE readings RENAME TO readings_v1;
+    CREATE TABLE readings (
+        sensor INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        value,
+        PRIMARY KEY (sensor, ts)
+    ) WITHOUT ROWID;
+    """,
 )
 
 
@@ -42,8 +59,9 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply pending migrations, each in its own transaction; return the new version.
+def migrate(conn: sqlite3.Connection, target: int = len(MIGRATIONS)) -> int:
+    """Apply pending migrations (up to ``target``: tests build older databases), each in its
+    own transaction; return the new version.
 
     A database newer than this code (a downgrade) is refused rather than misread.
     """
@@ -53,7 +71,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"the database schema is version {current}, newer than this engine knows"
             f" ({len(MIGRATIONS)}); upgrade the engine"
         )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+    for version, script in enumerate(MIGRATIONS[current:target], start=current + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in filter(str.strip, script.split(";")):
