@@ -28,6 +28,7 @@ from rpymostat.shared.relaycmd import parse_state_command
 from rpymostat.shared.web import json_response, read_json
 
 from . import __version__
+from .history.api import HistoryAPI
 from .ingest import parse_batch, parse_timestamp, parse_update
 from .model import IngestResult, Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
@@ -126,6 +127,7 @@ class EngineAPI:
         self._relays = relays
         self._zone_control = zones
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
+        self._history = HistoryAPI(store, clock, self._call)
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the two ingest routes on plain twisted.web
@@ -332,6 +334,11 @@ class EngineAPI:
             "sensor": sensor_id, "start": iso(start), "end": iso(end),
             "readings": [{"timestamp": iso(p.timestamp), "value": p.value} for p in points],
         })
+
+    @app.route("/v1/history", methods=["GET"])
+    async def history(self, request: Request) -> bytes:
+        """Readings of one or more series over a window, raw or in buckets; JSON or CSV."""
+        return await self._history.history(request)
 
     # -- relays and alarms ---------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ routed; ``docs/api.md`` is generated from this document (``make docs``).
 
 from typing import Any
 
+from .history.openapi import SCHEMAS as HISTORY_SCHEMAS
+from .history.openapi import history_paths
 from .ingest import (
     MAX_ALIAS,
     MAX_CELSIUS,
@@ -337,9 +339,10 @@ def openapi_document(version: str) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": _MUTATING,
         "paths": {**_paths(), **_relay_paths(),
-                  **zone_paths(_ref, _json, _errors, _MUTATING)},
+                  **zone_paths(_ref, _json, _errors, _MUTATING),
+                  **history_paths(_ref, _json, _errors)},
         "components": {
-            "schemas": {**_SCHEMAS, **ZONE_SCHEMAS},
+            "schemas": {**_SCHEMAS, **ZONE_SCHEMAS, **HISTORY_SCHEMAS},
             "securitySchemes": {"siteToken": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from twisted.internet.defer import Deferred
 
 from ..model import IngestResult, Reading, SensorChanges, SensorRecord, StoredReading
+from .aggregate import Bucket
 
 
 class StoreUnavailable(Exception):
@@ -52,6 +53,11 @@ class Store(Protocol):
         """History of one sensor with start <= timestamp < end, oldest first (newest first
         when asked), at most limit. Timestamps and values come back at the stores' common
         resolution (``resolution``: milliseconds, thousandths)."""
+
+    def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                  ) -> Deferred[list[Bucket]]:
+        """Buckets of ``width_ms`` (aligned on the epoch) of one sensor's non-null readings
+        in [start, end): min/mean/max/count, oldest first (``aggregate``)."""
 
     # Small documents of the engine's own state (relay registry, commanded states...), one
     # collection per ``kind``; written durably before the Deferred fires.

@@ -16,6 +16,7 @@ from ..model import (
     SensorRecord,
     StoredReading,
 )
+from .aggregate import Bucket, aggregate_points
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .resolution import floor_to_millis, quantize_value
 
@@ -104,6 +105,13 @@ class MemoryStore:
         points = sorted((ts for ts in history if start <= ts < end),
                         reverse=newest_first)[:limit]
         return succeed([StoredReading(ts, history[ts]) for ts in points])
+
+    def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                  ) -> Deferred[list[Bucket]]:
+        """Buckets computed from the kept readings."""
+        history = self._readings.get(sensor_id, {})
+        return succeed(aggregate_points(
+            (StoredReading(ts, v) for ts, v in history.items() if start <= ts < end), width_ms))
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Keep a JSON copy (as the real stores do: no shared mutable state)."""

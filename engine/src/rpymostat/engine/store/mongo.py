@@ -34,6 +34,7 @@ from ..model import (
     from_micros,
     to_micros,
 )
+from .aggregate import Bucket, aggregate_points
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .resolution import ceil_millis, quantize_value, to_millis
 
@@ -204,6 +205,21 @@ class MongoStore:
                  newest_first: bool = False) -> Deferred[list[StoredReading]]:
         """History in [start, end), oldest first (or newest first)."""
         return self._run(self._readings(sensor_id, start, end, limit, newest_first))
+
+    async def _aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                         ) -> list[Bucket]:
+        docs = await self._call(self._db.readings.find(
+            {"sensor": sensor_id, "ts": {"$gte": ceil_millis(start) * 1000,
+                                         "$lt": ceil_millis(end) * 1000}},
+            projection={"_id": 0, "ts": 1, "value": 1}))
+        return aggregate_points((StoredReading(from_micros(d["ts"]), d.get("value"))
+                                 for d in docs), width_ms)
+
+    def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                  ) -> Deferred[list[Bucket]]:
+        """Buckets of the window's readings, computed here (``aggregate``) so that they equal
+        SQLite's."""
+        return self._run(self._aggregate(sensor_id, start, end, width_ms))
 
     # -- documents ---------------------------------------------------------------------------
 

@@ -27,9 +27,16 @@ from ..model import (
     StoredReading,
     from_micros,
 )
+from .aggregate import Bucket
 from .base import StoreUnavailable
 from .sqlite_ingest import IngestQueue
-from .sqlite_readings import delete_sensor_readings, has_legacy, move_legacy_chunk, select_readings
+from .sqlite_readings import (
+    delete_sensor_readings,
+    has_legacy,
+    move_legacy_chunk,
+    select_buckets,
+    select_readings,
+)
 from .sqlite_schema import migrate
 
 _log = Logger(namespace="rpymostat.engine.store")
@@ -195,6 +202,13 @@ class SQLiteStore:
         legacy = self.legacy
         return self._wrap(self._reader.submit(lambda conn: select_readings(
             conn, sensor_id, start, end, limit, newest_first=newest_first, legacy=legacy)))
+
+    def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                  ) -> Deferred[list[Bucket]]:
+        """Buckets in SQL (``sqlite_readings.select_buckets``)."""
+        legacy = self.legacy
+        return self._wrap(self._reader.submit(lambda conn: select_buckets(
+            conn, sensor_id, start, end, width_ms, legacy=legacy)))
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Create or replace one document (committed before the Deferred fires)."""

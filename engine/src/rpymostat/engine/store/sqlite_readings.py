@@ -19,7 +19,9 @@ import sqlite3
 from datetime import datetime
 
 from ..model import StoredReading
+from .aggregate import Bucket
 from .resolution import (
+    SCALE,
     SQL_ENCODE_VALUE,
     SQL_MICROS_TO_MILLIS,
     ceil_millis,
@@ -62,6 +64,23 @@ def select_readings(conn: sqlite3.Connection, sensor: str, start: datetime, end:
             return [StoredReading(from_millis(ts), decode_value(v)) for ts, v in rows]
     sql = f"{_NEW} ORDER BY r.ts {order} LIMIT :limit"
     return [StoredReading(from_millis(ts), decode_value(v)) for ts, v in conn.execute(sql, args)]
+
+
+def select_buckets(conn: sqlite3.Connection, sensor: str, start: datetime, end: datetime,
+                   width: int, *, legacy: bool) -> list[Bucket]:
+    """One sensor's buckets of ``width`` ms over [start, end), oldest first (``aggregate``)."""
+    args = {"sensor": sensor, "start": ceil_millis(start), "end": ceil_millis(end), "w": width}
+    source = f"({_NEW} UNION {_OLD})" if legacy else f"({_NEW})"
+    sql = ("SELECT ts - ts % :w AS b, min(value), avg(value), max(value), count(value)"
+           f" FROM {source} WHERE value IS NOT NULL GROUP BY b ORDER BY b")
+    return [Bucket(from_millis(b), _number(lo), mean / SCALE, _number(hi), n)
+            for b, lo, mean, hi, n in conn.execute(sql, args)]
+
+
+def _number(stored: int | float) -> float:
+    value = decode_value(stored)
+    assert value is not None
+    return value
 
 
 def delete_sensor_readings(conn: sqlite3.Connection, sensor: str) -> None:

@@ -1,0 +1,50 @@
+"""Buckets of readings (min/mean/max/count per fixed width), computed the same way by every
+store: SQLite in SQL, memory and MongoDB with :func:`aggregate_points`.
+
+Buckets are aligned on multiples of their width since the epoch (UTC: a ``1d`` bucket is a UTC
+day). Null values are left out; a bucket with no value is not given. The mean is the sum of
+the values in thousandths (``resolution``) divided by their count, then by 1000, so SQLite's
+``avg()`` over its stored integers and this code give the same float.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..model import StoredReading
+from .resolution import SCALE, decode_value, encode_value, from_millis, to_millis
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """The non-null readings of one series in [start, start + width)."""
+
+    start: datetime
+    min: float
+    mean: float
+    max: float
+    count: int
+
+
+def bucket_start(ms: int, width: int) -> int:
+    """The start of the bucket of width ``width`` (ms) holding ``ms``."""
+    return ms - ms % width
+
+
+def aggregate_points(points: Iterable[StoredReading], width: int) -> list[Bucket]:
+    """Buckets of ``points`` (any order, at the stores' resolution), oldest first."""
+    groups: dict[int, list[int | float]] = {}
+    for p in points:
+        stored = encode_value(p.value)
+        if stored is None:
+            continue
+        groups.setdefault(bucket_start(to_millis(p.timestamp), width), []).append(stored)
+    return [Bucket(from_millis(b), _number(min(v)), float(sum(v)) / len(v) / SCALE,
+                   _number(max(v)), len(v))
+            for b, v in sorted(groups.items())]
+
+
+def _number(stored: int | float) -> float:
+    value = decode_value(stored)
+    assert value is not None
+    return value
