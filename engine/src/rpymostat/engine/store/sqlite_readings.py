@@ -32,8 +32,9 @@ from .resolution import (
 LEGACY = "readings_v1"
 MOVE_CHUNK = 5000
 
-_NEW = ("SELECT r.ts, r.value FROM readings AS r JOIN series AS s ON s.num = r.sensor"
-        " WHERE s.key = :sensor AND r.ts >= :start AND r.ts < :end")
+_NEW = ("SELECT r.ts, r.value FROM readings AS r"
+        " WHERE r.sensor = (SELECT num FROM series WHERE key = :sensor)"
+        " AND r.ts >= :start AND r.ts < :end")
 _OLD = (f"SELECT {SQL_MICROS_TO_MILLIS.format(ts='ts')} AS ts,"
         f" {SQL_ENCODE_VALUE.format(v='value')} AS value FROM {LEGACY}"
         " WHERE sensor = :sensor AND ts >= :start * 1000 AND ts < :end * 1000")
