@@ -18,11 +18,12 @@ from rpymostat.engine.history.query import (
     parse_history_query,
 )
 from rpymostat.engine.model import StoredReading
-from rpymostat.engine.store.aggregate import aggregate_points
+from rpymostat.engine.store.aggregate import aggregate_points, bucket_window
 from rpymostat.engine.store.resolution import floor_to_millis, quantize_value, to_millis
 from rpymostat.engine.store.sqlite_ingest import _Call, write_calls
 from rpymostat.engine.store.sqlite_readings import select_buckets, select_readings
 from rpymostat.engine.store.sqlite_schema import migrate
+from rpymostat.engine.store.sqlite_tiers import select_tiered_buckets
 from rpymostat.shared.errors import Unprocessable
 
 from ..helpers import EngineHarness
@@ -183,10 +184,15 @@ def test_sqlite_buckets_equal_a_naive_computation(
                             quantize_value(r.value))
     start = T0 + timedelta(milliseconds=window[0])
     end = start + timedelta(milliseconds=window[1])
+    whole = bucket_window(start, end, width)
     for sensor in ("a", "b"):
         mine = sorted((ts, v) for (s, ts), v in kept.items() if s == sensor and start <= ts < end)
-        naive = aggregate_points([StoredReading(ts, v) for ts, v in mine], width)
+        around = [StoredReading(ts, v) for (s, ts), v in kept.items()
+                  if s == sensor and whole[0] <= ts < whole[1]]
+        naive = aggregate_points(around, width)
         assert select_buckets(conn, f"pi1:{sensor}", start, end, width, legacy=False) == naive
+        assert select_tiered_buckets(conn, f"pi1:{sensor}", to_millis(start), to_millis(end),
+                                     width) == naive
         raw = select_readings(conn, f"pi1:{sensor}", start, end, 10_000, newest_first=False,
                               legacy=False)
         assert [(p.timestamp, p.value) for p in raw] == mine

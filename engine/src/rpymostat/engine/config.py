@@ -110,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
             "every zone is decided this often (and on every new reading)"),
     Setting("RPYMOSTAT_MANUAL_HOLD", "3600", "seconds", parse_positive_float,
             "an output switched by hand is left alone by the zone for this long"),
+    Setting("RPYMOSTAT_HISTORY_RAW_DAYS", "90", "days", parse_int_range(1, 100_000),
+            "raw readings are kept this long (SQLite), then only their 5-minute buckets"),
+    Setting("RPYMOSTAT_HISTORY_5M_DAYS", "730", "days", parse_int_range(1, 100_000),
+            "5-minute buckets are kept this long, then hourly ones (kept forever)"),
+    Setting("RPYMOSTAT_DOWNSAMPLE_INTERVAL", "60", "seconds", parse_positive_float,
+            "how often the downsampler looks for new readings to put into buckets"),
 )
 
 
@@ -135,6 +141,9 @@ class EngineConfig:
     timezone: str = "UTC"
     decision_interval: float = 60.0
     manual_hold: float = 3600.0
+    history_raw_days: int = 90
+    history_5m_days: int = 730
+    downsample_interval: float = 60.0
 
     @property
     def uses_mongodb(self) -> bool:
@@ -172,4 +181,7 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         timezone=v["RPYMOSTAT_TIMEZONE"] or local_timezone(environ),
         decision_interval=v["RPYMOSTAT_DECISION_INTERVAL"],
         manual_hold=v["RPYMOSTAT_MANUAL_HOLD"],
+        history_raw_days=v["RPYMOSTAT_HISTORY_RAW_DAYS"],
+        history_5m_days=v["RPYMOSTAT_HISTORY_5M_DAYS"],
+        downsample_interval=v["RPYMOSTAT_DOWNSAMPLE_INTERVAL"],
     )

@@ -25,12 +25,14 @@ from rpymostat.shared.web import make_site
 from . import __version__
 from .api import EngineAPI
 from .config import SETTINGS, EngineConfig, load_config
+from .history.downsampler import DownsampleService
 from .instance import load_or_create_instance_id
 from .relays.agentclient import AgentClient
 from .relays.alarms import AlarmBook
 from .relays.control import RelayControl
 from .schedule.schedulers import installed_schedulers
 from .store import Store
+from .store.sqlite_tiers import DAY, Retention
 from .token import load_or_create_token
 from .zones.book import ZoneBook
 from .zones.control import ZoneControl
@@ -136,6 +138,10 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                         interval=config.decision_interval, manual_hold=config.manual_hold,
                         ready=lambda: relays.loaded or succeed(None))
     zones.setServiceParent(top)
+    DownsampleService(reactor, store, Retention(raw=config.history_raw_days * DAY,
+                                                five_min=config.history_5m_days * DAY),
+                      config.downsample_interval, ready=store_service.when_started
+                      ).setServiceParent(top)
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
                     config.store_timeout, bus=bus.hub, status=status, relays=relays,
                     zones=zones)

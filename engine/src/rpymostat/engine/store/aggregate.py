@@ -2,9 +2,11 @@
 store: SQLite in SQL, memory and MongoDB with :func:`aggregate_points`.
 
 Buckets are aligned on multiples of their width since the epoch (UTC: a ``1d`` bucket is a UTC
-day). Null values are left out; a bucket with no value is not given. The mean is the sum of
-the values in thousandths (``resolution``) divided by their count, then by 1000, so SQLite's
-``avg()`` over its stored integers and this code give the same float.
+day), and a query gives whole buckets: those of the buckets that [start, end) touches (the
+downsampled tiers hold nothing finer). Null values are left out; a bucket with no value is
+not given. The mean is the sum of the values in thousandths (``resolution``) divided by their
+count, then by 1000, so SQLite's sums of its stored integers and this code give the same
+float.
 """
 
 from collections.abc import Iterable
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..model import StoredReading
-from .resolution import SCALE, decode_value, encode_value, from_millis, to_millis
+from .resolution import SCALE, ceil_millis, decode_value, encode_value, from_millis, to_millis
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,12 @@ class Bucket:
 def bucket_start(ms: int, width: int) -> int:
     """The start of the bucket of width ``width`` (ms) holding ``ms``."""
     return ms - ms % width
+
+
+def bucket_window(start: datetime, end: datetime, width: int) -> tuple[datetime, datetime]:
+    """The whole buckets a query for [start, end) covers: [floor(start), ceil(end))."""
+    a, e = ceil_millis(start), ceil_millis(end)
+    return from_millis(a - a % width), from_millis(-(-e // width) * width)
 
 
 def aggregate_points(points: Iterable[StoredReading], width: int) -> list[Bucket]:

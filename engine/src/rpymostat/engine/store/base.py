@@ -14,6 +14,7 @@ from twisted.internet.defer import Deferred
 
 from ..model import IngestResult, Reading, SensorChanges, SensorRecord, StoredReading
 from .aggregate import Bucket
+from .sqlite_tiers import Retention
 
 
 class StoreUnavailable(Exception):
@@ -56,8 +57,13 @@ class Store(Protocol):
 
     def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
                   ) -> Deferred[list[Bucket]]:
-        """Buckets of ``width_ms`` (aligned on the epoch) of one sensor's non-null readings
-        in [start, end): min/mean/max/count, oldest first (``aggregate``)."""
+        """Whole buckets of ``width_ms`` (aligned on the epoch) of one sensor's non-null
+        readings, those [start, end) touches: min/mean/max/count, oldest first
+        (``aggregate``)."""
+
+    def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
+        """One incremental downsampling pass (tiers and retention); True when more work
+        waits. Only SQLite keeps tiers; the others compute buckets from raw readings."""
 
     # Small documents of the engine's own state (relay registry, commanded states...), one
     # collection per ``kind``; written durably before the Deferred fires.

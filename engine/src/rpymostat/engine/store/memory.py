@@ -16,9 +16,10 @@ from ..model import (
     SensorRecord,
     StoredReading,
 )
-from .aggregate import Bucket, aggregate_points
+from .aggregate import Bucket, aggregate_points, bucket_window
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .resolution import floor_to_millis, quantize_value
+from .sqlite_tiers import Retention
 
 
 class MemoryStore:
@@ -110,8 +111,13 @@ class MemoryStore:
                   ) -> Deferred[list[Bucket]]:
         """Buckets computed from the kept readings."""
         history = self._readings.get(sensor_id, {})
+        start, end = bucket_window(start, end, width_ms)
         return succeed(aggregate_points(
             (StoredReading(ts, v) for ts, v in history.items() if start <= ts < end), width_ms))
+
+    def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
+        """No tiers here (buckets come from raw readings, kept forever): nothing to do."""
+        return succeed(False)
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Keep a JSON copy (as the real stores do: no shared mutable state)."""

@@ -34,9 +34,10 @@ from ..model import (
     from_micros,
     to_micros,
 )
-from .aggregate import Bucket, aggregate_points
+from .aggregate import Bucket, aggregate_points, bucket_window
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .resolution import ceil_millis, quantize_value, to_millis
+from .sqlite_tiers import Retention
 
 T = TypeVar("T")
 DUPLICATE_KEY = 11000
@@ -208,6 +209,7 @@ class MongoStore:
 
     async def _aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
                          ) -> list[Bucket]:
+        start, end = bucket_window(start, end, width_ms)
         docs = await self._call(self._db.readings.find(
             {"sensor": sensor_id, "ts": {"$gte": ceil_millis(start) * 1000,
                                          "$lt": ceil_millis(end) * 1000}},
@@ -220,6 +222,10 @@ class MongoStore:
         """Buckets of the window's readings, computed here (``aggregate``) so that they equal
         SQLite's."""
         return self._run(self._aggregate(sensor_id, start, end, width_ms))
+
+    def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
+        """No tiers here (buckets come from raw readings, kept forever): nothing to do."""
+        return succeed(False)
 
     # -- documents ---------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorFromThreads
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -29,6 +29,7 @@ from ..model import (
 )
 from .aggregate import Bucket
 from .base import StoreUnavailable
+from .resolution import ceil_millis, to_millis
 from .sqlite_ingest import IngestQueue
 from .sqlite_readings import (
     delete_sensor_readings,
@@ -38,6 +39,7 @@ from .sqlite_readings import (
     select_readings,
 )
 from .sqlite_schema import migrate
+from .sqlite_tiers import Retention, downsample_pass, select_tiered_buckets, watermark
 
 _log = Logger(namespace="rpymostat.engine.store")
 
@@ -85,6 +87,7 @@ class SQLiteStore:
         conn = self._open()
         migrate(conn)
         self.legacy = has_legacy(conn)
+        self._ingest.watermark = watermark(conn)
         return conn
 
     def _connect_reader(self) -> sqlite3.Connection:
@@ -205,10 +208,28 @@ class SQLiteStore:
 
     def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
                   ) -> Deferred[list[Bucket]]:
-        """Buckets in SQL (``sqlite_readings.select_buckets``)."""
-        legacy = self.legacy
-        return self._wrap(self._reader.submit(lambda conn: select_buckets(
-            conn, sensor_id, start, end, width_ms, legacy=legacy)))
+        """Buckets in SQL, from the downsampled tiers where they are complete
+        (``sqlite_tiers``); from raw rows while old rows are being moved."""
+        if self.legacy:
+            return self._wrap(self._reader.submit(lambda conn: select_buckets(
+                conn, sensor_id, start, end, width_ms, legacy=True)))
+        return self._wrap(self._reader.submit(lambda conn: select_tiered_buckets(
+            conn, sensor_id, ceil_millis(start), ceil_millis(end), width_ms)))
+
+    def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
+        """One downsampling pass (``sqlite_tiers.downsample_pass``) as a writer job; True
+        when more work waits. Nothing while old rows are being moved."""
+        if self.legacy:
+            return succeed(False)
+        now_ms = to_millis(now)
+
+        def job(conn: sqlite3.Connection) -> bool:
+            # Readings stored from now on and older than this are marked stale; marking a
+            # few more than needed (if this job is rolled back) costs a recomputation.
+            self._ingest.watermark = max(self._ingest.watermark or 0, now_ms - now_ms % 300_000)
+            return downsample_pass(conn, now_ms, keep)
+
+        return self._wrap(self._writer.submit(job))
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Create or replace one document (committed before the Deferred fires)."""

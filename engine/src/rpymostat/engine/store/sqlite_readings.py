@@ -69,13 +69,15 @@ def select_readings(conn: sqlite3.Connection, sensor: str, start: datetime, end:
 
 def select_buckets(conn: sqlite3.Connection, sensor: str, start: datetime, end: datetime,
                    width: int, *, legacy: bool) -> list[Bucket]:
-    """One sensor's buckets of ``width`` ms over [start, end), oldest first (``aggregate``)."""
-    args = {"sensor": sensor, "start": ceil_millis(start), "end": ceil_millis(end), "w": width}
+    """One sensor's whole buckets of ``width`` ms covering [start, end), oldest first, from
+    raw rows (``aggregate``; while old rows are being moved, ``sqlite_tiers`` after)."""
+    a, e = ceil_millis(start), ceil_millis(end)
+    args = {"sensor": sensor, "start": a - a % width, "end": -(-e // width) * width, "w": width}
     source = f"({_NEW} UNION {_OLD})" if legacy else f"({_NEW})"
-    sql = ("SELECT ts - ts % :w AS b, min(value), avg(value), max(value), count(value)"
+    sql = ("SELECT ts - ts % :w AS b, min(value), sum(value), max(value), count(value)"
            f" FROM {source} WHERE value IS NOT NULL GROUP BY b ORDER BY b")
-    return [Bucket(from_millis(b), _number(lo), mean / SCALE, _number(hi), n)
-            for b, lo, mean, hi, n in conn.execute(sql, args)]
+    return [Bucket(from_millis(b), _number(lo), float(total) / n / SCALE, _number(hi), n)
+            for b, lo, total, hi, n in conn.execute(sql, args)]
 
 
 def _number(stored: int | float) -> float:
@@ -86,8 +88,9 @@ def _number(stored: int | float) -> float:
 
 def delete_sensor_readings(conn: sqlite3.Connection, sensor: str) -> None:
     """Every reading of one sensor (the series number stays reserved to its key)."""
-    conn.execute("DELETE FROM readings WHERE sensor = (SELECT num FROM series WHERE key = ?)",
-                 (sensor,))
+    for table in ("readings", "agg_5m", "agg_1h", "agg_dirty"):
+        conn.execute(f"DELETE FROM {table} WHERE sensor = (SELECT num FROM series WHERE key = ?)",
+                     (sensor,))
     if has_legacy(conn):
         conn.execute(f"DELETE FROM {LEGACY} WHERE sensor = ?", (sensor,))
 

@@ -51,6 +51,29 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (sensor, ts)
     ) WITHOUT ROWID;
     """,
+    # 4: downsampled tiers (issue 20; see ``sqlite_tiers``): 5-minute and hourly buckets of
+    # min/sum/max/count (values in thousandths), the buckets late readings made stale, and
+    # the downsampler's watermark (written in the same transaction as the buckets).
+    """
+    CREATE TABLE agg_5m (
+        sensor INTEGER NOT NULL, ts INTEGER NOT NULL,
+        min, sum, max, count INTEGER NOT NULL,
+        PRIMARY KEY (sensor, ts)
+    ) WITHOUT ROWID;
+    CREATE TABLE agg_1h (
+        sensor INTEGER NOT NULL, ts INTEGER NOT NULL,
+        min, sum, max, count INTEGER NOT NULL,
+        PRIMARY KEY (sensor, ts)
+    ) WITHOUT ROWID;
+    CREATE TABLE agg_dirty (
+        sensor INTEGER NOT NULL, ts INTEGER NOT NULL,
+        PRIMARY KEY (sensor, ts)
+    ) WITHOUT ROWID;
+    CREATE TABLE downsample (
+        tier TEXT PRIMARY KEY,
+        upto INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 
