@@ -15,6 +15,7 @@ from twisted.internet import reactor
 
 from rpymostat.engine.model import Reading, SensorChanges
 from rpymostat.engine.store.aggregate import aggregate_points
+from rpymostat.engine.store.events import Event
 from rpymostat.engine.store.memory import MemoryStore
 from rpymostat.engine.store.mongo import MongoStore
 from rpymostat.engine.store.sqlite import SQLiteStore
@@ -304,3 +305,26 @@ async def test_buckets_equal_the_naive_computation(store: Any) -> None:
     assert [b.start for b in buckets][:2] == [T0 + timedelta(minutes=5),
                                               T0 + timedelta(minutes=10)]
     assert sum(b.count for b in buckets) == sum(p.value is not None for p in points) == 175
+
+
+@pytest_twisted.ensureDeferred
+async def test_events_are_kept_in_order_with_the_one_before_the_window(store: Any) -> None:
+    """The event log: per kind and subject, oldest first, same-time events in the order
+    kept, the last one before the window on request, bodies as given; never thinned."""
+    for minutes, on in [(0, True), (10, False), (10, True), (25, False), (40, True)]:
+        await store.append_event(Event("output", "pi2:heat", T0 + timedelta(minutes=minutes),
+                                       {"on": on}))
+    await store.append_event(Event("output", "pi2:cool", T0, {"on": False}))
+    await store.append_event(Event("decision", "house", T0, {"reason": "cold", "n": 1.5}))
+    window = await store.events("output", "pi2:heat", T0 + timedelta(minutes=5),
+                                T0 + timedelta(minutes=40), 100, with_previous=True)
+    assert [(e.timestamp - T0, e.body["on"]) for e in window] == [
+        (timedelta(0), True), (timedelta(minutes=10), False), (timedelta(minutes=10), True),
+        (timedelta(minutes=25), False)]
+    assert [e.kind for e in window] == ["output"] * 4
+    assert await store.events("output", "pi2:heat", T0 + timedelta(minutes=5),
+                              T0 + timedelta(minutes=6), 100) == []
+    [decision] = await store.events("decision", "house", T0, T0 + timedelta(seconds=1), 10)
+    assert decision.body == {"reason": "cold", "n": 1.5} and decision.subject == "house"
+    assert await store.event_subjects("output") == ["pi2:cool", "pi2:heat"]
+    assert await store.event_subjects("alarm") == []

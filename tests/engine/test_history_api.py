@@ -93,9 +93,9 @@ def test_csv_by_parameter_and_by_accept_header(engine: EngineHarness) -> None:
     code, text = engine.request("GET", path + "&format=csv")
     assert code == 200
     lines = text.split("\r\n")
-    assert lines[0] == "series,time,value" and lines[-1] == ""
+    assert lines[0] == "series,kind,time,value,min,mean,max,count,end" and lines[-1] == ""
     assert len(lines) == 2999 + 2
-    assert lines[1] == "pi1:t1,2026-10-23T10:01:00Z,22.25"  # 2,999 minutes ago
+    assert lines[1] == "pi1:t1,sensor,2026-10-23T10:01:00Z,22.25,,,,,"  # 2,999 minutes ago
     assert engine.request("GET", path, headers={"Accept": "text/csv"})[1] == text
 
 
@@ -103,12 +103,14 @@ def test_csv_of_buckets(engine: EngineHarness) -> None:
     """CSV of a bucketed query has min, mean, max and count columns."""
     code, text = engine.request("GET", "/v1/history?series=pi1:t1&resolution=1d&format=csv")
     assert code == 200
-    assert text.split("\r\n")[0] == "series,time,min,mean,max,count"
+    lines = text.split("\r\n")
+    assert lines[0] == "series,kind,time,value,min,mean,max,count,end"
+    assert lines[1] == "pi1:t1,sensor,2026-10-24T00:00:00Z,,20.0,21.125,22.25,1440,"
 
 
 @pytest.mark.parametrize(("query", "fragment"), [
     ({}, "series is missing"),
-    ({"series": "pi1:nope"}, "series: unknown id 'pi1:nope'"),
+    ({"series": "pi1:nope"}, "series: unknown id 'pi1:nope' (not a sensor"),
     ({"series": ",".join(f"a:{i}" for i in range(MAX_SERIES + 1))}, "series: at most"),
     ({"series": "pi1:t1", "start": "2026-10-25T13:00:00Z"}, "start must be before end"),
     ({"series": "pi1:t1", "start": "yesterday"}, "start 'yesterday' is not an ISO 8601"),

@@ -127,7 +127,8 @@ class EngineAPI:
         self._relays = relays
         self._zone_control = zones
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
-        self._history = HistoryAPI(store, clock, self._call)
+        self._history = HistoryAPI(store, clock, self._call, zones=lambda: (
+            self._zones.book.zones if self._zones is not None else ()))
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the two ingest routes on plain twisted.web

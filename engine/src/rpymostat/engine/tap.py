@@ -26,6 +26,7 @@ from . import __version__
 from .api import EngineAPI
 from .config import SETTINGS, EngineConfig, load_config
 from .history.downsampler import DownsampleService
+from .history.recorder import HistoryRecorder
 from .instance import load_or_create_instance_id
 from .relays.agentclient import AgentClient
 from .relays.alarms import AlarmBook
@@ -138,6 +139,7 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                         interval=config.decision_interval, manual_hold=config.manual_hold,
                         ready=lambda: relays.loaded or succeed(None))
     zones.setServiceParent(top)
+    bus.hub.listen(HistoryRecorder(store, reactor).on_message)  # type: ignore[arg-type]
     DownsampleService(reactor, store, Retention(raw=config.history_raw_days * DAY,
                                                 five_min=config.history_5m_days * DAY),
                       config.downsample_interval, ready=store_service.when_started

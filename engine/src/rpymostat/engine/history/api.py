@@ -1,20 +1,29 @@
-"""``GET /v1/history``: one or more sensors' readings over a window, raw or in buckets, as
-JSON (columns, for graphs) or streamed CSV (for a spreadsheet; a year of raw readings is
-written page by page, never held whole in memory). Routed by ``EngineAPI``; the logic is here.
+"""``GET /v1/history``: sensors' readings, outputs' on-intervals and zones' targets over a
+window, as JSON (columns, for graphs) or streamed CSV (a year of raw readings is written page
+by page, never held whole in memory). Routed by ``EngineAPI``; the logic is here.
+
+A series id is looked up as a sensor id, else an output id (one with recorded state
+changes), else a zone id (a zone of the engine, or one with recorded targets).
 
 JSON answer::
 
     {"start": "<ISO>", "end": "<ISO>", "resolution": "raw" | "5m" | "1h" | "1d",
-     "series": [{"id": "<sensor id>", "kind": "sensor", "resolution": "...",
-                 "t": [<epoch ms>, ...],
-                 raw:     "value": [<float|null>, ...], "truncated": <bool>
-                 buckets: "min": [...], "mean": [...], "max": [...], "count": [...]}]}
+     "series": [
+       {"id": "pi1:t1", "kind": "sensor", "resolution": "raw", "t": [<ms>...],
+        "value": [<float|null>...], "truncated": false},
+       {"id": "pi1:t1", "kind": "sensor", "resolution": "5m", "t": [<bucket start ms>...],
+        "min": [...], "mean": [...], "max": [...], "count": [...]},
+       {"id": "pi2:heat", "kind": "output",
+        "intervals": [{"start": <ms>, "end": <ms>, "open": false}, ...]},
+       {"id": "house", "kind": "zone", "t": [<ms>...], "target": [<float|null>...]}]}
 
-``t`` is each reading's time, or each bucket's start, in milliseconds since the epoch (what
-graph libraries take); buckets hold only non-null values and empty buckets are left out.
+Times are milliseconds since the epoch. Buckets hold only non-null values (empty ones are
+left out) and are whole UTC-aligned buckets. An output's intervals are its "on" periods,
+cut to the window (``open``: still on at the end of the window). A zone's target is a step
+function: the value at the window's start, then every change.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,11 +37,14 @@ from rpymostat.shared.web import json_response
 from ..model import StoredReading, iso
 from ..store import Store
 from ..store.aggregate import Bucket
-from ..store.resolution import to_millis
+from ..store.events import OUTPUT, TARGET, Event
+from ..store.resolution import from_millis, to_millis
 from .query import BUCKETS, MAX_POINTS, HistoryQuery, auto_bucket, parse_history_query
 
 MAX_RAW_JSON = 10_000  # raw points per series in one JSON answer (CSV has no limit)
+MAX_EVENTS = 100_000
 CSV_PAGE = 10_000
+CSV_HEADER = b"series,kind,time,value,min,mean,max,count,end\r\n"
 Call = Callable[[Deferred[Any]], Awaitable[Any]]
 
 
@@ -54,70 +66,150 @@ def _bucket_json(sensor: str, resolution: str, buckets: list[Bucket]) -> dict[st
             "count": [b.count for b in buckets]}
 
 
+def on_intervals(events: list[Event], start: datetime, end: datetime
+                 ) -> list[dict[str, Any]]:
+    """An output's "on" periods within [start, end) from its state changes (the first may
+    be the last change before the window)."""
+    out: list[dict[str, Any]] = []
+    since: datetime | None = None
+    for e in events:
+        at = max(e.timestamp, start)
+        if e.body.get("on") and since is None:
+            since = at
+        elif not e.body.get("on") and since is not None:
+            if at > since:
+                out.append({"start": to_millis(since), "end": to_millis(at), "open": False})
+            since = None
+    if since is not None and end > since:
+        out.append({"start": to_millis(since), "end": to_millis(end), "open": True})
+    return out
+
+
+def target_steps(events: list[Event], start: datetime) -> tuple[list[int], list[Any]]:
+    """A zone's target as steps: (times, values), the first at the window's start."""
+    times: list[int] = []
+    values: list[Any] = []
+    for e in events:
+        t = to_millis(max(e.timestamp, start))
+        if times and times[-1] == t:
+            values[-1] = e.body.get("target")
+            continue
+        times.append(t)
+        values.append(e.body.get("target"))
+    return times, values
+
+
 class HistoryAPI:
     """Runs history queries against the store; ``call`` adds the engine's time limit and
-    turns an unavailable store into a 503."""
+    turns an unavailable store into a 503; ``zones`` gives the engine's zone ids."""
 
-    def __init__(self, store: Store, clock: Clock, call: Call) -> None:
+    def __init__(self, store: Store, clock: Clock, call: Call,
+                 zones: Callable[[], Collection[str]] = tuple) -> None:
         self._store = store
         self._clock = clock
         self._call = call
+        self._zones = zones
 
     async def history(self, request: Request) -> bytes:
         """``GET /v1/history``."""
         accept = request.getHeader(b"accept")
         query = parse_history_query(_args(request), utcnow(self._clock),
                                     accept.decode("latin-1") if accept else None)
-        for sensor in query.series:
-            if await self._call(self._store.get_sensor(sensor)) is None:
-                raise Unprocessable(f"series: unknown id {sensor!r}")
+        kinds = await self._kinds(query.series)
         if query.format == "csv":
-            return await self._csv(request, query)
-        return json_response(request, await self._json(query))
+            return await self._csv(request, query, kinds)
+        return json_response(request, await self._json(query, kinds))
 
-    async def _json(self, query: HistoryQuery) -> dict[str, Any]:
+    async def _kinds(self, series: tuple[str, ...]) -> dict[str, str]:
+        """Each id's kind (422 naming an unknown one)."""
+        kinds: dict[str, str] = {}
+        outputs: list[str] | None = None
+        targets: list[str] | None = None
+        for sid in series:
+            if await self._call(self._store.get_sensor(sid)) is not None:
+                kinds[sid] = "sensor"
+                continue
+            if outputs is None:
+                outputs = await self._call(self._store.event_subjects(OUTPUT))
+            if sid in outputs:
+                kinds[sid] = "output"
+                continue
+            if targets is None:
+                targets = await self._call(self._store.event_subjects(TARGET))
+            if sid in self._zones() or sid in targets:
+                kinds[sid] = "zone"
+                continue
+            raise Unprocessable(f"series: unknown id {sid!r} (not a sensor, an output with"
+                                " recorded states or a zone)")
+        return kinds
+
+    async def _events(self, kind: str, subject: str, query: HistoryQuery) -> list[Event]:
+        return await self._call(self._store.events(  # type: ignore[no-any-return]
+            kind, subject, query.start, query.end, MAX_EVENTS, with_previous=True))
+
+    async def _json(self, query: HistoryQuery, kinds: dict[str, str]) -> dict[str, Any]:
+        sensors = [s for s in query.series if kinds[s] == "sensor"]
         resolution = query.resolution
         raw: dict[str, list[StoredReading]] = {}
         if resolution in ("auto", "raw"):
             limit = MAX_POINTS + 1 if resolution == "auto" else MAX_RAW_JSON + 1
-            for sensor in query.series:
+            for sensor in sensors:
                 raw[sensor] = await self._call(self._store.readings(
                     sensor, query.start, query.end, limit))
             if resolution == "auto":
                 resolution = ("raw" if all(len(p) <= MAX_POINTS for p in raw.values())
                               else auto_bucket(query.start, query.end))
-        series = []
-        for sensor in query.series:
-            if resolution == "raw":
-                points = raw[sensor]
-                series.append(_raw_json(sensor, points[:MAX_RAW_JSON],
-                                        len(points) > MAX_RAW_JSON))
+        series: list[dict[str, Any]] = []
+        for sid in query.series:
+            if kinds[sid] == "output":
+                events = await self._events(OUTPUT, sid, query)
+                end = min(query.end, utcnow(self._clock))
+                series.append({"id": sid, "kind": "output",
+                               "intervals": on_intervals(events, query.start, end)})
+            elif kinds[sid] == "zone":
+                times, values = target_steps(await self._events(TARGET, sid, query),
+                                             query.start)
+                series.append({"id": sid, "kind": "zone", "t": times, "target": values})
+            elif resolution == "raw":
+                points = raw[sid]
+                series.append(_raw_json(sid, points[:MAX_RAW_JSON], len(points) > MAX_RAW_JSON))
             else:
                 buckets = await self._call(self._store.aggregate(
-                    sensor, query.start, query.end, BUCKETS[resolution]))
-                series.append(_bucket_json(sensor, resolution, buckets))
+                    sid, query.start, query.end, BUCKETS[resolution]))
+                series.append(_bucket_json(sid, resolution, buckets))
         return {"start": iso(query.start), "end": iso(query.end), "resolution": resolution,
                 "series": series}
 
-    async def _csv(self, request: Request, query: HistoryQuery) -> bytes:
-        """Written as it is read: a page of readings at a time."""
-        resolution = query.resolution
-        if resolution == "auto":
-            resolution = "raw"  # a file wants every reading
+    async def _csv(self, request: Request, query: HistoryQuery, kinds: dict[str, str]
+                   ) -> bytes:
+        """Written as it is read: a page of readings at a time. One header for every kind:
+        ``series,kind,time,value,min,mean,max,count,end`` (raw readings fill value; buckets
+        min..count; an output's on-interval value 1 and end; a zone's target value)."""
+        resolution = "raw" if query.resolution == "auto" else query.resolution
         request.setHeader(b"content-type", b"text/csv; charset=utf-8")
         request.setHeader(b"content-disposition", b'attachment; filename="history.csv"')
-        if resolution == "raw":
-            request.write(b"series,time,value\r\n")
-            for sensor in query.series:
-                await self._csv_raw(request, sensor, query.start, query.end)
-            return b""
-        request.write(b"series,time,min,mean,max,count\r\n")
-        for sensor in query.series:
-            buckets = await self._call(self._store.aggregate(
-                sensor, query.start, query.end, BUCKETS[resolution]))
-            request.write("".join(
-                f"{sensor},{iso(b.start)},{b.min!r},{b.mean!r},{b.max!r},{b.count}\r\n"
-                for b in buckets).encode())
+        request.write(CSV_HEADER)
+        for sid in query.series:
+            if kinds[sid] == "output":
+                end = min(query.end, utcnow(self._clock))
+                request.write("".join(
+                    f"{sid},output,{iso(_ms(i['start']))},1,,,,,{iso(_ms(i['end']))}\r\n"
+                    for i in on_intervals(await self._events(OUTPUT, sid, query), query.start,
+                                          end)).encode())
+            elif kinds[sid] == "zone":
+                times, values = target_steps(await self._events(TARGET, sid, query),
+                                             query.start)
+                request.write("".join(
+                    f"{sid},zone,{iso(_ms(t))},{_num(v)},,,,,\r\n"
+                    for t, v in zip(times, values, strict=True)).encode())
+            elif resolution == "raw":
+                await self._csv_raw(request, sid, query.start, query.end)
+            else:
+                buckets = await self._call(self._store.aggregate(
+                    sid, query.start, query.end, BUCKETS[resolution]))
+                request.write("".join(
+                    f"{sid},sensor,{iso(b.start)},,{b.min!r},{b.mean!r},{b.max!r},{b.count},\r\n"
+                    for b in buckets).encode())
         return b""
 
     async def _csv_raw(self, request: Request, sensor: str, start: datetime, end: datetime
@@ -127,8 +219,16 @@ class HistoryAPI:
             page: list[StoredReading] = await self._call(
                 self._store.readings(sensor, cursor, end, CSV_PAGE))
             request.write("".join(
-                f"{sensor},{iso(p.timestamp)},{'' if p.value is None else repr(p.value)}\r\n"
+                f"{sensor},sensor,{iso(p.timestamp)},{_num(p.value)},,,,,\r\n"
                 for p in page).encode())
             if len(page) < CSV_PAGE:
                 return
             cursor = page[-1].timestamp + timedelta(milliseconds=1)
+
+
+def _ms(ms: int) -> datetime:
+    return from_millis(ms)
+
+
+def _num(value: Any) -> str:
+    return "" if value is None else repr(value)

@@ -14,6 +14,7 @@ from twisted.internet.defer import Deferred
 
 from ..model import IngestResult, Reading, SensorChanges, SensorRecord, StoredReading
 from .aggregate import Bucket
+from .events import Event
 from .sqlite_tiers import Retention
 
 
@@ -64,6 +65,19 @@ class Store(Protocol):
     def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
         """One incremental downsampling pass (tiers and retention); True when more work
         waits. Only SQLite keeps tiers; the others compute buckets from raw readings."""
+
+    # The history's event log (``events``): appended durably, never thinned.
+
+    def append_event(self, event: Event) -> Deferred[None]:
+        """Keep one event (its time floored to the millisecond)."""
+
+    def events(self, kind: str, subject: str, start: datetime, end: datetime, limit: int,
+               *, with_previous: bool = False) -> Deferred[list[Event]]:
+        """Events of ``kind`` about ``subject`` in [start, end), oldest first, at most
+        ``limit``; with ``with_previous``, the last one before ``start`` first."""
+
+    def event_subjects(self, kind: str) -> Deferred[list[str]]:
+        """Every subject that has events of ``kind``, sorted."""
 
     # Small documents of the engine's own state (relay registry, commanded states...), one
     # collection per ``kind``; written durably before the Deferred fires.

@@ -18,6 +18,7 @@ from ..model import (
 )
 from .aggregate import Bucket, aggregate_points, bucket_window
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
+from .events import Event, select_window
 from .resolution import floor_to_millis, quantize_value
 from .sqlite_tiers import Retention
 
@@ -30,6 +31,7 @@ class MemoryStore:
         self._sensors: dict[str, SensorRecord] = {}
         self._readings: dict[str, dict[datetime, float | None]] = {}
         self._docs: dict[str, dict[str, str]] = {}
+        self._events: dict[tuple[str, str], list[Event]] = {}
 
     def start(self) -> Deferred[None]:
         """Nothing to open."""
@@ -118,6 +120,27 @@ class MemoryStore:
     def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
         """No tiers here (buckets come from raw readings, kept forever): nothing to do."""
         return succeed(False)
+
+    def append_event(self, event: Event) -> Deferred[None]:
+        """Keep a copy (JSON round trip, as the real stores)."""
+        if not self.available:
+            return fail(StoreUnavailable("memory store switched off"))
+        kept = Event(event.kind, event.subject, floor_to_millis(event.timestamp),
+                     json.loads(json.dumps(event.body)))
+        log = self._events.setdefault((event.kind, event.subject), [])
+        log.append(kept)
+        log.sort(key=lambda e: e.timestamp)  # stable: same-time events keep their order
+        return succeed(None)
+
+    def events(self, kind: str, subject: str, start: datetime, end: datetime, limit: int,
+               *, with_previous: bool = False) -> Deferred[list[Event]]:
+        """From the kept list."""
+        return succeed(select_window(self._events.get((kind, subject), []), start, end, limit,
+                                     with_previous))
+
+    def event_subjects(self, kind: str) -> Deferred[list[str]]:
+        """Subjects with events of ``kind``."""
+        return succeed(sorted(s for k, s in self._events if k == kind))
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Keep a JSON copy (as the real stores do: no shared mutable state)."""

@@ -11,6 +11,7 @@ client's retry is idempotent for batches. Sensor metadata follows in two updates
 Every call has a time limit on the injected clock; failures become StoreUnavailable (503).
 """
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ from ..model import (
 )
 from .aggregate import Bucket, aggregate_points, bucket_window
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
+from .events import Event
 from .resolution import ceil_millis, quantize_value, to_millis
 from .sqlite_tiers import Retention
 
@@ -70,6 +72,8 @@ class MongoStore:
         self._timeout = timeout
         self._pool: ConnectionPool | None = None
         self._db: Any = None
+        # Orders events of the same millisecond: a time-based start, then one per event.
+        self._seq = itertools.count(int(clock.seconds() * 1e6))
 
     async def _call(self, d: "Deferred[T]") -> T:
         d.addTimeout(self._timeout, self._clock)  # type: ignore[arg-type]
@@ -90,6 +94,8 @@ class MongoStore:
         self._db = self._pool.get_default_database()
         await self._call(self._db.readings.create_index(
             qf.sort(qf.ASCENDING("sensor") + qf.ASCENDING("ts")), unique=True))
+        await self._call(self._db.events.create_index(
+            qf.sort(qf.ASCENDING("kind") + qf.ASCENDING("subject") + qf.ASCENDING("ts"))))
 
     def start(self) -> Deferred[None]:
         """Connect and make sure the unique index exists."""
@@ -226,6 +232,46 @@ class MongoStore:
     def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
         """No tiers here (buckets come from raw readings, kept forever): nothing to do."""
         return succeed(False)
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def _append_event(self, event: Event) -> None:
+        await self._call(self._db.events.insert_one(
+            {"kind": event.kind, "subject": event.subject,
+             "ts": to_millis(event.timestamp) * 1000, "seq": next(self._seq),
+             "body": event.body}))
+
+    def append_event(self, event: Event) -> Deferred[None]:
+        """One document of ``events`` (journaled)."""
+        return self._run(self._append_event(event))
+
+    async def _events(self, kind: str, subject: str, start: datetime, end: datetime,
+                      limit: int, *, with_previous: bool) -> list[Event]:
+        a, e = ceil_millis(start) * 1000, ceil_millis(end) * 1000
+        docs = []
+        if with_previous:
+            docs = await self._call(self._db.events.find(
+                {"kind": kind, "subject": subject, "ts": {"$lt": a}},
+                sort=qf.sort(qf.DESCENDING("ts") + qf.DESCENDING("seq")), limit=1))
+        docs += await self._call(self._db.events.find(
+            {"kind": kind, "subject": subject, "ts": {"$gte": a, "$lt": e}},
+            sort=qf.sort(qf.ASCENDING("ts") + qf.ASCENDING("seq")), limit=limit))
+        return [Event(kind, subject, from_micros(d["ts"]), d["body"]) for d in docs]
+
+    def events(self, kind: str, subject: str, start: datetime, end: datetime, limit: int,
+               *, with_previous: bool = False) -> Deferred[list[Event]]:
+        """Events of one subject in a window (and the one before it)."""
+        return self._run(self._events(kind, subject, start, end, limit,
+                                      with_previous=with_previous))
+
+    async def _event_subjects(self, kind: str) -> list[str]:
+        docs = await self._call(self._db.events.find({"kind": kind},
+                                                     projection={"_id": 0, "subject": 1}))
+        return sorted({d["subject"] for d in docs})
+
+    def event_subjects(self, kind: str) -> Deferred[list[str]]:
+        """Subjects with events of ``kind``."""
+        return self._run(self._event_subjects(kind))
 
     # -- documents ---------------------------------------------------------------------------
 

@@ -29,7 +29,8 @@ from ..model import (
 )
 from .aggregate import Bucket
 from .base import StoreUnavailable
-from .resolution import ceil_millis, to_millis
+from .events import Event
+from .resolution import ceil_millis, from_millis, to_millis
 from .sqlite_ingest import IngestQueue
 from .sqlite_readings import (
     delete_sensor_readings,
@@ -230,6 +231,36 @@ class SQLiteStore:
             return downsample_pass(conn, now_ms, keep)
 
         return self._wrap(self._writer.submit(job))
+
+    def append_event(self, event: Event) -> Deferred[None]:
+        """One row of ``events``, committed before the Deferred fires."""
+        row = (event.kind, event.subject, to_millis(event.timestamp),
+               json.dumps(event.body, separators=(",", ":")))
+        return self._wrap(self._writer.submit(lambda conn: conn.execute(
+            "INSERT INTO events (kind, subject, ts, body) VALUES (?, ?, ?, ?)", row) and None))
+
+    def events(self, kind: str, subject: str, start: datetime, end: datetime, limit: int,
+               *, with_previous: bool = False) -> Deferred[list[Event]]:
+        """By the (kind, subject, ts) index; same-time events in the order kept."""
+        a, e = ceil_millis(start), ceil_millis(end)
+
+        def job(conn: sqlite3.Connection) -> list[Event]:
+            rows = []
+            if with_previous:
+                rows = conn.execute(
+                    "SELECT ts, body FROM events WHERE kind = ? AND subject = ? AND ts < ?"
+                    " ORDER BY ts DESC, id DESC LIMIT 1", (kind, subject, a)).fetchall()
+            rows += conn.execute(
+                "SELECT ts, body FROM events WHERE kind = ? AND subject = ? AND ts >= ?"
+                " AND ts < ? ORDER BY ts, id LIMIT ?", (kind, subject, a, e, limit)).fetchall()
+            return [Event(kind, subject, from_millis(ts), json.loads(body)) for ts, body in rows]
+
+        return self._wrap(self._reader.submit(job))
+
+    def event_subjects(self, kind: str) -> Deferred[list[str]]:
+        """Distinct subjects (skipping through the index)."""
+        return self._wrap(self._reader.submit(lambda conn: [s for (s,) in conn.execute(
+            "SELECT DISTINCT subject FROM events WHERE kind = ? ORDER BY subject", (kind,))]))
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Create or replace one document (committed before the Deferred fires)."""

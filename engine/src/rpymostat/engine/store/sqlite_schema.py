@@ -74,6 +74,17 @@ MIGRATIONS: tuple[str, ...] = (
         upto INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 5: the history's event log (output changes, decisions, targets, alarms; never thinned).
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX events_by_subject ON events (kind, subject, ts);
+    """,
 )
 
 
