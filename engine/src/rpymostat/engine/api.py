@@ -128,7 +128,8 @@ class EngineAPI:
         self._zone_control = zones
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
         self._history = HistoryAPI(store, clock, self._call, zones=lambda: (
-            self._zones.book.zones if self._zones is not None else ()))
+            self._zones.book.zones if self._zones is not None else ()),
+            zone_outputs=lambda z: [e.id for e in zones.zone_outputs(z)] if zones else [])
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the two ingest routes on plain twisted.web
@@ -340,6 +341,11 @@ class EngineAPI:
     async def history(self, request: Request) -> bytes:
         """Readings of one or more series over a window, raw or in buckets; JSON or CSV."""
         return await self._history.history(request)
+
+    @app.route("/v1/stats/runtime", methods=["GET"])
+    async def runtime_stats(self, request: Request) -> bytes:
+        """A zone's output on-time, cycles and degree-hours below/above target."""
+        return await self._history.runtime(request)
 
     # -- relays and alarms ---------------------------------------------------------------------
 

@@ -37,9 +37,10 @@ from rpymostat.shared.web import json_response
 from ..model import StoredReading, iso
 from ..store import Store
 from ..store.aggregate import Bucket
-from ..store.events import OUTPUT, TARGET, Event
+from ..store.events import DECISION, OUTPUT, TARGET, Event
 from ..store.resolution import from_millis, to_millis
 from .query import BUCKETS, MAX_POINTS, HistoryQuery, auto_bucket, parse_history_query
+from .stats import parse_stats_query, runtime_stats, window
 
 MAX_RAW_JSON = 10_000  # raw points per series in one JSON answer (CSV has no limit)
 MAX_EVENTS = 100_000
@@ -104,11 +105,31 @@ class HistoryAPI:
     turns an unavailable store into a 503; ``zones`` gives the engine's zone ids."""
 
     def __init__(self, store: Store, clock: Clock, call: Call,
-                 zones: Callable[[], Collection[str]] = tuple) -> None:
+                 zones: Callable[[], Collection[str]] = tuple,
+                 zone_outputs: Callable[[str], list[str]] = lambda _zone: []) -> None:
         self._store = store
         self._clock = clock
         self._call = call
         self._zones = zones
+        self._zone_outputs = zone_outputs
+
+    async def runtime(self, request: Request) -> bytes:
+        """``GET /v1/stats/runtime``: on-time, cycles and degree-hours of one zone."""
+        query = parse_stats_query(_args(request))
+        if query.zone not in self._zones() and query.zone not in await self._call(
+                self._store.event_subjects(TARGET)):
+            raise Unprocessable(f"zone: no such zone {query.zone!r}")
+        now = utcnow(self._clock)
+        start, end, _width = window(query.period, now)
+        outputs = {}
+        for output in self._zone_outputs(query.zone):
+            events = await self._call(self._store.events(OUTPUT, output, start, end, MAX_EVENTS,
+                                                         with_previous=True))
+            outputs[output] = on_intervals(events, start, min(end, now))
+        decisions = await self._call(self._store.events(DECISION, query.zone, start, end,
+                                                        MAX_EVENTS, with_previous=True))
+        return json_response(request, runtime_stats(query.zone, query.period, now, outputs,
+                                                    decisions))
 
     async def history(self, request: Request) -> bytes:
         """``GET /v1/history``."""

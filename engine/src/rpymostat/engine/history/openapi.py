@@ -22,6 +22,21 @@ SCHEMAS: dict[str, Any] = {
         "min": _NUMS, "mean": _NUMS, "max": _NUMS,
         "count": {"type": "array", "items": {"type": "integer"},
                   "description": "buckets only: non-null readings in the bucket"}}},
+    "RuntimeStats": {"type": "object", "required": ["zone", "period", "buckets", "totals"],
+                     "properties": {
+        "zone": {"type": "string"}, "period": {"enum": ["day", "week", "month"]},
+        "start": {"type": "string"}, "end": {"type": "string"}, "bucket": {"enum": ["1h", "1d"]},
+        "outputs": {"type": "array", "items": {"type": "string"}},
+        "buckets": {"type": "array", "items": {"type": "object", "properties": {
+            "start": {"type": "string"},
+            "on_s": {"type": "object", "additionalProperties": {"type": "number"}},
+            "cycles": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "degree_hours_below": {"type": "number"},
+            "degree_hours_above": {"type": "number"}}}},
+        "totals": {"type": "object", "properties": {
+            "on_s": {"type": "object"}, "cycles": {"type": "object"},
+            "cycles_per_day": {"type": "object"}, "degree_hours_below": {"type": "number"},
+            "degree_hours_above": {"type": "number"}}}}},
     "History": {"type": "object", "required": ["start", "end", "resolution", "series"],
                 "properties": {
         "start": {"type": "string"}, "end": {"type": "string"},
@@ -54,4 +69,18 @@ def history_paths(ref: Helper, json: Helper, errors: Helper) -> dict[str, Any]:
             "application/json": {"schema": ref("History")},
             "text/csv": {"schema": {"type": "string"}, "example":
                          "series,time,value\r\npi1:t1,2026-01-31T06:30:00Z,20.5\r\n"}}},
-                      **errors(422, 503)}}}}
+                      **errors(422, 503)}}},
+        "/v1/stats/runtime": {"get": {
+            "summary": "a zone's output on-time, cycles and degree-hours below/above target",
+            "description": "period=day: the 24 hours up to the end of the current hour in"
+                           " hourly buckets; week / month: the 7 / 30 UTC days up to the end"
+                           " of today in daily buckets. Outputs are the zone's outputs now;"
+                           " degree-hours integrate (target − temperature) between decisions"
+                           " (a gap over 15 minutes counts 15 minutes).",
+            "security": [],
+            "parameters": [
+                {"name": "zone", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "period", "in": "query",
+                 "schema": {"enum": ["day", "week", "month"], "default": "day"}}],
+            "responses": {"200": json(ref("RuntimeStats"), "per bucket and in total"),
+                          **errors(422, 503)}}}}
