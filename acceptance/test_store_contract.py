@@ -328,3 +328,14 @@ async def test_events_are_kept_in_order_with_the_one_before_the_window(store: An
     assert decision.body == {"reason": "cold", "n": 1.5} and decision.subject == "house"
     assert await store.event_subjects("output") == ["pi2:cool", "pi2:heat"]
     assert await store.event_subjects("alarm") == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_reading_columns_are_the_readings(store: Any) -> None:
+    """The columns (ms, value) the history API graphs are the readings, oldest first."""
+    await store.add_readings([reading("t1", m, None if m == 2 else 20.0 + m / 8)
+                              for m in (3, 1, 4, 2, 0)])
+    times, values = await store.reading_columns("pi1:t1", T0, T0 + timedelta(hours=1), 4)
+    points = await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 4)
+    assert times == [int(p.timestamp.timestamp() * 1000) for p in points]
+    assert values == [p.value for p in points] == [20.0, 20.125, None, 20.375]

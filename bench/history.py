@@ -2,12 +2,16 @@
 
 Measures, in one run on this machine:
 - the time to ingest it through a real engine's ``POST /v1/sensors/batch`` (5,000 readings per
-  request, 4 client threads, in time order as a house's agents send them);
-- bytes on disk per raw reading (the SQLite file after a WAL checkpoint, over the rows);
-- query latency p50/p99 over repeated runs, on the engine's own query functions
-  (``sqlite_readings``): one sensor's last 24 h raw; a week of 10 sensors in 5-minute buckets;
-  a year of 10 sensors in 1-day buckets (what ``GET /v1/history`` with resolution=auto asks
-  for those windows). There are no stored aggregate tiers yet: buckets are computed from raw;
+  request, 4 client threads, in time order as a house's agents send them), then the time the
+  engine's downsampler takes to put the year into its 5-minute and hourly tiers;
+- bytes on disk per raw reading: the ``readings`` table's pages (SQLite's dbstat) over the
+  rows, and the whole file (tiers, events, indexes) over the rows; raw retention is set to
+  forever for the run so that every raw reading stays to be measured;
+- query latency p50/p99 over repeated runs, on the engine's own query functions: one sensor's
+  last 24 h raw; a week of 10 sensors in 5-minute buckets; a year of 10 sensors in 1-day
+  buckets (what ``GET /v1/history`` with resolution=auto asks for those windows), from the
+  tiers; and a year of the heater's on/off changes (one output, ~8 cycles a day, written to
+  the event log as the engine's recorder writes them);
 - the peer, in the same run: the same readings kept as Home Assistant's recorder keeps states
   (``states`` + ``state_attributes`` + ``states_meta``, one row per state, with the recorder's
   indexes; schema version 41 of homeassistant/components/recorder/db_schema.py, commit
@@ -33,13 +37,14 @@ from typing import Any
 
 from benchlib import free_port, start_daemon, stop_daemon
 
-from rpymostat.engine.store.sqlite_readings import select_buckets, select_readings
+from rpymostat.engine.store.sqlite_readings import select_columns
+from rpymostat.engine.store.sqlite_tiers import select_tiered_buckets
 
 BIN = Path(sys.executable).parent
 TOKEN = "bench-token-0123456789abcdef"
 SENSORS = 10
 BATCH = 5000
-END = datetime(2026, 1, 1, tzinfo=UTC)
+END = datetime.fromtimestamp(time.time() // 60 * 60, UTC)
 HA_ATTRS = ('{"state_class":"measurement","unit_of_measurement":"°C",'
             '"device_class":"temperature","friendly_name":"Sensor %d"}')
 
@@ -68,34 +73,67 @@ def _post(port: int, rows: list[tuple[int, datetime, float]]) -> None:
     assert response.status == 201, response.status
 
 
-def ingest(workdir: Path, rows: list[tuple[int, datetime, float]]) -> dict[str, Any]:
-    """Through a real engine; the file is checkpointed after it stops."""
+def _heater(minutes: int) -> list[tuple[datetime, bool]]:
+    """The heater's state changes: on for 40 minutes every 3 hours."""
+    start = END - timedelta(minutes=minutes)
+    return [(start + timedelta(minutes=m + d), on) for m in range(0, minutes - 40, 180)
+            for d, on in ((0, True), (40, False))]
+
+
+def _watermark(db: Path) -> int:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        row = conn.execute("SELECT upto FROM downsample WHERE tier = '5m'").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        conn.close()
+
+
+def ingest(workdir: Path, rows: list[tuple[int, datetime, float]],
+           heater: list[tuple[datetime, bool]]) -> dict[str, Any]:
+    """Through a real engine, which then downsamples; the file is checkpointed after it
+    stops, and the heater's changes are written to its event log."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RPYMOSTAT_")}
     env.update({"RPYMOSTAT_ENGINE_LISTEN": f"tcp:{port}:interface=127.0.0.1",
                 "RPYMOSTAT_DATA_DIR": str(workdir), "RPYMOSTAT_TOKEN": TOKEN,
                 "RPYMOSTAT_BUS_PUB_LISTEN": "tcp://127.0.0.1:0",
                 "RPYMOSTAT_BUS_SUB_LISTEN": "tcp://127.0.0.1:0", "RPYMOSTAT_ADVERTISE": "off",
-                "RPYMOSTAT_LOG_LEVEL": "warn"})
+                "RPYMOSTAT_LOG_LEVEL": "warn", "RPYMOSTAT_HISTORY_RAW_DAYS": "100000",
+                "RPYMOSTAT_DOWNSAMPLE_INTERVAL": "1"})
     engine = start_daemon([str(BIN / "rpymostat-engine")], env, port)
     try:
         t0 = time.perf_counter()
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda i: _post(port, rows[i:i + BATCH]), range(0, len(rows), BATCH)))
         seconds = time.perf_counter() - t0
+        db = workdir / "rpymostat.sqlite3"
+        t1 = time.perf_counter()
+        caught_up = (END - timedelta(minutes=10)).timestamp() * 1000
+        while _watermark(db) < caught_up:
+            time.sleep(0.5)
+        downsample_seconds = time.perf_counter() - t1
     finally:
         stop_daemon(engine)
-    db = workdir / "rpymostat.sqlite3"
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO events (kind, subject, ts, body) VALUES ('output', ?, ?, ?)",
+                     [("bench:heat", int(ts.timestamp() * 1000), json.dumps({"on": on}))
+                      for ts, on in heater])
+    conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     count = conn.execute("SELECT count(*) FROM readings").fetchone()[0]
+    table = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'readings'").fetchone()[0]
     conn.close()
     assert count == len(rows), (count, len(rows))
     return {"seconds": seconds, "readings_per_s": len(rows) / seconds,
-            "bytes_per_reading": db.stat().st_size / count, "file_bytes": db.stat().st_size}
+            "downsample_seconds": downsample_seconds,
+            "bytes_per_reading": table / count, "file_bytes_per_reading": db.stat().st_size / count,
+            "file_bytes": db.stat().st_size}
 
 
-def home_assistant(path: Path, rows: list[tuple[int, datetime, float]]) -> dict[str, Any]:
+def home_assistant(path: Path, rows: list[tuple[int, datetime, float]],
+                   heater: list[tuple[datetime, bool]]) -> dict[str, Any]:
     """The same readings as the recorder keeps states (its tables and indexes)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript("""
@@ -136,10 +174,26 @@ def home_assistant(path: Path, rows: list[tuple[int, datetime, float]]) -> dict[
                      (state_id, str(v), epoch, epoch, last.get(s), s + 1,
                       state_id.to_bytes(16, "big"), s + 1))
         last[s] = state_id
+    conn.execute("INSERT INTO states_meta VALUES (?, 'switch.bench_heat')", (SENSORS + 1,))
+    previous = None
+    for i, (ts, on) in enumerate(heater, start=len(rows) + 1):
+        conn.execute("INSERT INTO states (state_id, state, last_changed_ts, last_updated_ts,"
+                     " old_state_id, origin_idx, context_id_bin, metadata_id)"
+                     " VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                     (i, "on" if on else "off", ts.timestamp(), ts.timestamp(), previous,
+                      i.to_bytes(16, "big"), SENSORS + 1))
+        previous = i
     conn.execute("COMMIT")
     seconds = time.perf_counter() - t0
     conn.close()
-    return {"seconds_direct_inserts": seconds, "bytes_per_reading": path.stat().st_size / len(rows),
+    conn = sqlite3.connect(path)
+    table = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name IN ('states',"
+                         " 'ix_states_metadata_id_last_updated_ts', 'ix_states_context_id_bin',"
+                         " 'ix_states_last_updated_ts', 'ix_states_old_state_id',"
+                         " 'ix_states_attributes_id')").fetchone()[0]
+    conn.close()
+    return {"seconds_direct_inserts": seconds, "bytes_per_reading": table / len(rows),
+            "file_bytes_per_reading": path.stat().st_size / len(rows),
             "file_bytes": path.stat().st_size}
 
 
@@ -160,23 +214,29 @@ def queries(ours: Path, peer: Path, minutes: int) -> dict[str, Any]:
     b = sqlite3.connect(peer)
     end = END
     windows = {"24h_1_sensor_raw": (timedelta(hours=24), 1, None, 200),
-               "week_10_sensors_5m": (timedelta(days=7), SENSORS, 300_000, 30),
-               "year_10_sensors_1d": (timedelta(days=365), SENSORS, 86_400_000, 5)}
+               "week_10_sensors_5m": (timedelta(days=7), SENSORS, 300_000, 100),
+               "year_10_sensors_1d": (timedelta(days=365), SENSORS, 86_400_000, 30),
+               "year_heater_intervals": (timedelta(days=365), 0, None, 100)}
     out = {}
     for name, (span, sensors, width, repeats) in windows.items():
         start = max(end - span, END - timedelta(minutes=minutes))
 
         def mine(start: datetime = start, sensors: int = sensors, width: int | None = width
                  ) -> None:
+            if sensors == 0:
+                a.execute("SELECT ts, body FROM events WHERE kind = 'output' AND subject = ?"
+                          " AND ts >= ? AND ts < ? ORDER BY ts, id",
+                          ("bench:heat", int(start.timestamp() * 1000),
+                           int(end.timestamp() * 1000))).fetchall()
             for s in range(sensors):
                 if width is None:
-                    select_readings(a, f"bench:s{s}", start, end, 1_000_000, newest_first=False,
-                                    legacy=False)
+                    select_columns(a, f"bench:s{s}", start, end, 1_000_000)
                 else:
-                    select_buckets(a, f"bench:s{s}", start, end, width, legacy=False)
+                    select_tiered_buckets(a, f"bench:s{s}", int(start.timestamp() * 1000),
+                                          int(end.timestamp() * 1000), width)
 
         def theirs(start: datetime = start, sensors: int = sensors) -> None:
-            for s in range(sensors):
+            for s in range(sensors) if sensors else [SENSORS]:
                 b.execute("SELECT state, last_updated_ts FROM states WHERE metadata_id = ?"
                           " AND last_updated_ts >= ? AND last_updated_ts < ?"
                           " ORDER BY last_updated_ts",
@@ -197,10 +257,11 @@ def main() -> None:
     args = parser.parse_args()
     minutes = int(365 * 1440 * args.scale)
     rows = _readings(minutes)
+    heater = _heater(minutes)
     with tempfile.TemporaryDirectory(prefix="rpymostat-history-bench-") as tmp:
         work = Path(tmp)
-        ours = ingest(work / "engine", rows)
-        peer = home_assistant(work / "ha.sqlite3", rows)
+        ours = ingest(work / "engine", rows, heater)
+        peer = home_assistant(work / "ha.sqlite3", rows, heater)
         result = {"readings": len(rows), "scale": args.scale, "rpymostat": ours,
                   "home_assistant": peer,
                   "queries": queries(work / "engine" / "rpymostat.sqlite3",
@@ -210,10 +271,12 @@ def main() -> None:
         return
     print(f"{len(rows)} readings ({args.scale:g} of a year, {SENSORS} sensors, one a minute)")
     print(f"  ingest through POST /v1/sensors/batch: {ours['seconds']:.1f} s"
-          f" = {ours['readings_per_s']:.0f} readings/s")
-    print(f"  bytes per raw reading: RPyMostat {ours['bytes_per_reading']:.1f},"
-          f" HA recorder layout {peer['bytes_per_reading']:.1f}"
-          f" ({peer['bytes_per_reading'] / ours['bytes_per_reading']:.1f}x)")
+          f" = {ours['readings_per_s']:.0f} readings/s; downsampled in"
+          f" {ours['downsample_seconds']:.1f} s")
+    print(f"  bytes per raw reading (table + its indexes): RPyMostat"
+          f" {ours['bytes_per_reading']:.1f}, HA recorder layout {peer['bytes_per_reading']:.1f}"
+          f" ({peer['bytes_per_reading'] / ours['bytes_per_reading']:.1f}x); whole file"
+          f" {ours['file_bytes_per_reading']:.1f} vs {peer['file_bytes_per_reading']:.1f}")
     for name, q in result["queries"].items():
         print(f"  {name}: RPyMostat p50 {q['rpymostat']['p50_ms']:.1f} ms"
               f" p99 {q['rpymostat']['p99_ms']:.1f} ms; HA p50"

@@ -54,10 +54,11 @@ def _args(request: Request) -> dict[str, list[str]]:
             for k, values in (request.args or {}).items()}
 
 
-def _raw_json(sensor: str, points: list[StoredReading], truncated: bool) -> dict[str, Any]:
-    return {"id": sensor, "kind": "sensor", "resolution": "raw",
-            "t": [to_millis(p.timestamp) for p in points], "value": [p.value for p in points],
-            "truncated": truncated}
+def _raw_json(sensor: str, points: tuple[list[int], list[float | None]], limit: int
+              ) -> dict[str, Any]:
+    times, values = points
+    return {"id": sensor, "kind": "sensor", "resolution": "raw", "t": times[:limit],
+            "value": values[:limit], "truncated": len(times) > limit}
 
 
 def _bucket_json(sensor: str, resolution: str, buckets: list[Bucket]) -> dict[str, Any]:
@@ -171,14 +172,14 @@ class HistoryAPI:
     async def _json(self, query: HistoryQuery, kinds: dict[str, str]) -> dict[str, Any]:
         sensors = [s for s in query.series if kinds[s] == "sensor"]
         resolution = query.resolution
-        raw: dict[str, list[StoredReading]] = {}
+        raw: dict[str, tuple[list[int], list[float | None]]] = {}
         if resolution in ("auto", "raw"):
             limit = MAX_POINTS + 1 if resolution == "auto" else MAX_RAW_JSON + 1
             for sensor in sensors:
-                raw[sensor] = await self._call(self._store.readings(
+                raw[sensor] = await self._call(self._store.reading_columns(
                     sensor, query.start, query.end, limit))
             if resolution == "auto":
-                resolution = ("raw" if all(len(p) <= MAX_POINTS for p in raw.values())
+                resolution = ("raw" if all(len(p[0]) <= MAX_POINTS for p in raw.values())
                               else auto_bucket(query.start, query.end))
         series: list[dict[str, Any]] = []
         for sid in query.series:
@@ -192,8 +193,7 @@ class HistoryAPI:
                                              query.start)
                 series.append({"id": sid, "kind": "zone", "t": times, "target": values})
             elif resolution == "raw":
-                points = raw[sid]
-                series.append(_raw_json(sid, points[:MAX_RAW_JSON], len(points) > MAX_RAW_JSON))
+                series.append(_raw_json(sid, raw[sid], MAX_RAW_JSON))
             else:
                 buckets = await self._call(self._store.aggregate(
                     sid, query.start, query.end, BUCKETS[resolution]))

@@ -52,6 +52,11 @@ def aggregate_points(points: Iterable[StoredReading], width: int) -> list[Bucket
             for b, v in sorted(groups.items())]
 
 
+def columns(points: list[StoredReading]) -> tuple[list[int], list[float | None]]:
+    """Readings as two columns: milliseconds since the epoch, values."""
+    return [to_millis(p.timestamp) for p in points], [p.value for p in points]
+
+
 def _number(stored: int | float) -> float:
     value = decode_value(stored)
     assert value is not None

@@ -56,6 +56,11 @@ class Store(Protocol):
         when asked), at most limit. Timestamps and values come back at the stores' common
         resolution (``resolution``: milliseconds, thousandths)."""
 
+    def reading_columns(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                        ) -> Deferred[tuple[list[int], list[float | None]]]:
+        """``readings`` oldest first as two columns: milliseconds since the epoch, values
+        (what graphs take; SQLite skips a datetime per row)."""
+
     def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
                   ) -> Deferred[list[Bucket]]:
         """Whole buckets of ``width_ms`` (aligned on the epoch) of one sensor's non-null

@@ -16,7 +16,7 @@ from ..model import (
     SensorRecord,
     StoredReading,
 )
-from .aggregate import Bucket, aggregate_points, bucket_window
+from .aggregate import Bucket, aggregate_points, bucket_window, columns
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .events import Event, select_window
 from .resolution import floor_to_millis, quantize_value
@@ -108,6 +108,11 @@ class MemoryStore:
         points = sorted((ts for ts in history if start <= ts < end),
                         reverse=newest_first)[:limit]
         return succeed([StoredReading(ts, history[ts]) for ts in points])
+
+    def reading_columns(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                        ) -> Deferred[tuple[list[int], list[float | None]]]:
+        """From ``readings``."""
+        return self.readings(sensor_id, start, end, limit).addCallback(columns)
 
     def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
                   ) -> Deferred[list[Bucket]]:

@@ -35,7 +35,7 @@ from ..model import (
     from_micros,
     to_micros,
 )
-from .aggregate import Bucket, aggregate_points, bucket_window
+from .aggregate import Bucket, aggregate_points, bucket_window, columns
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
 from .events import Event
 from .resolution import ceil_millis, quantize_value, to_millis
@@ -212,6 +212,11 @@ class MongoStore:
                  newest_first: bool = False) -> Deferred[list[StoredReading]]:
         """History in [start, end), oldest first (or newest first)."""
         return self._run(self._readings(sensor_id, start, end, limit, newest_first))
+
+    def reading_columns(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                        ) -> Deferred[tuple[list[int], list[float | None]]]:
+        """From ``readings``."""
+        return self.readings(sensor_id, start, end, limit).addCallback(columns)
 
     async def _aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
                          ) -> list[Bucket]:

@@ -17,9 +17,9 @@ integer (|v| >= 1e12) is kept as it came. Every store (SQLite, MongoDB, memory) 
 same rounding, so the same readings give the same answers whichever store holds them.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from ..model import from_micros, to_micros
+from ..model import EPOCH, to_micros
 
 SCALE = 1000
 _EXACT_LIMIT = 1e12
@@ -38,7 +38,7 @@ def ceil_millis(ts: datetime) -> int:
 
 def from_millis(ms: int) -> datetime:
     """Milliseconds since the epoch → aware UTC datetime."""
-    return from_micros(ms * 1000)
+    return EPOCH + timedelta(milliseconds=ms)
 
 
 def floor_to_millis(ts: datetime) -> datetime:

@@ -27,7 +27,7 @@ from ..model import (
     StoredReading,
     from_micros,
 )
-from .aggregate import Bucket
+from .aggregate import Bucket, columns
 from .base import StoreUnavailable
 from .events import Event
 from .resolution import ceil_millis, from_millis, to_millis
@@ -37,6 +37,7 @@ from .sqlite_readings import (
     has_legacy,
     move_legacy_chunk,
     select_buckets,
+    select_columns,
     select_readings,
 )
 from .sqlite_schema import migrate
@@ -206,6 +207,14 @@ class SQLiteStore:
         legacy = self.legacy
         return self._wrap(self._reader.submit(lambda conn: select_readings(
             conn, sensor_id, start, end, limit, newest_first=newest_first, legacy=legacy)))
+
+    def reading_columns(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                        ) -> Deferred[tuple[list[int], list[float | None]]]:
+        """Straight from the rows (``sqlite_readings.select_columns``)."""
+        if self.legacy:
+            return self.readings(sensor_id, start, end, limit).addCallback(columns)
+        return self._wrap(self._reader.submit(lambda conn: select_columns(
+            conn, sensor_id, start, end, limit)))
 
     def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
                   ) -> Deferred[list[Bucket]]:

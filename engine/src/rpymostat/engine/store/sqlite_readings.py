@@ -67,6 +67,17 @@ def select_readings(conn: sqlite3.Connection, sensor: str, start: datetime, end:
     return [StoredReading(from_millis(ts), decode_value(v)) for ts, v in conn.execute(sql, args)]
 
 
+def select_columns(conn: sqlite3.Connection, sensor: str, start: datetime, end: datetime,
+                   limit: int) -> tuple[list[int], list[float | None]]:
+    """One sensor's readings in [start, end), oldest first, as columns (ms, value) for the
+    history API: no datetime per row. The compact table only (not while rows are moved)."""
+    args = {"sensor": sensor, "start": ceil_millis(start), "end": ceil_millis(end),
+            "limit": limit}
+    rows = conn.execute(f"{_NEW} ORDER BY r.ts LIMIT :limit", args).fetchall()
+    return [ts for ts, _v in rows], [None if v is None else v / SCALE if isinstance(v, int)
+                                     else float(v) for _ts, v in rows]
+
+
 def select_buckets(conn: sqlite3.Connection, sensor: str, start: datetime, end: datetime,
                    width: int, *, legacy: bool) -> list[Bucket]:
     """One sensor's whole buckets of ``width`` ms covering [start, end), oldest first, from

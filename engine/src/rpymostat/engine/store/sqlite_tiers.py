@@ -24,6 +24,7 @@ the part of the window before W, and raw readings after it.
 
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from .aggregate import Bucket
 from .resolution import SCALE, decode_value, from_millis
@@ -153,21 +154,39 @@ def select_tiered_buckets(conn: sqlite3.Connection, sensor: str, start_ms: int, 
     w = watermark(conn)
     w5 = a if w is None else max(a, min(w, e))
     h1 = max(a, min(_floor(w5, HOUR), e)) if width >= HOUR else a
-    sql = (
-        "SELECT ts - ts % :width AS b, min(lo), sum(s), max(hi), sum(n) FROM ("
-        " SELECT ts, min AS lo, sum AS s, max AS hi, count AS n FROM agg_1h"
-        "  WHERE sensor = :num AND ts >= :a AND ts < :h1"
-        " UNION ALL SELECT ts, min, sum, max, count FROM agg_5m"
-        "  WHERE sensor = :num AND ts >= :h1 AND ts < :w5"
-        " UNION ALL SELECT ts, value, value, value, 1 FROM readings"
-        "  WHERE sensor = :num AND ts >= :w5 AND ts < :e AND value IS NOT NULL"
-        ") GROUP BY b ORDER BY b")
     row = conn.execute("SELECT num FROM series WHERE key = ?", (sensor,)).fetchone()
     if row is None:
         return []
     args = {"num": row[0], "width": width, "a": a, "h1": h1, "w5": w5, "e": e}
+    rows: list[tuple[int, Any, Any, Any, int]] = []
+    # Each part in time order; a part at exactly the width is read as it is (no grouping);
+    # the parts meet at tier boundaries, where a bucket may have rows from two: merged below.
+    for table, lo, hi, grain in (("agg_1h", "a", "h1", HOUR), ("agg_5m", "h1", "w5", FIVE_MIN)):
+        if grain == width:
+            sql = (f"SELECT ts, min, sum, max, count FROM {table} WHERE sensor = :num"
+                   f" AND ts >= :{lo} AND ts < :{hi} ORDER BY ts")
+        else:
+            sql = (f"SELECT ts - ts % :width AS b, min(min), sum(sum), max(max), sum(count)"
+                   f" FROM {table} WHERE sensor = :num AND ts >= :{lo} AND ts < :{hi}"
+                   " GROUP BY b ORDER BY b")
+        rows += conn.execute(sql, args).fetchall()
+    rows += conn.execute(f"SELECT ts - ts % :width AS b, {_AGG} FROM readings"
+                         " WHERE sensor = :num AND ts >= :w5 AND ts < :e AND value IS NOT NULL"
+                         " GROUP BY b ORDER BY b", args).fetchall()
     return [Bucket(from_millis(b), _number(lo), float(total) / n / SCALE, _number(hi), n)
-            for b, lo, total, hi, n in conn.execute(sql, args)]
+            for b, lo, total, hi, n in _merge(rows)]
+
+
+def _merge(rows: list[tuple[int, Any, Any, Any, int]]) -> list[tuple[int, Any, Any, Any, int]]:
+    """Rows in bucket order, those of one bucket (from two parts) made one."""
+    out: list[tuple[int, Any, Any, Any, int]] = []
+    for row in rows:
+        if out and out[-1][0] == row[0]:
+            b, lo, total, hi, n = out[-1]
+            out[-1] = (b, min(lo, row[1]), total + row[2], max(hi, row[3]), n + row[4])
+        else:
+            out.append(row)
+    return out
 
 
 def _number(stored: int | float) -> float:
