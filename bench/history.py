@@ -30,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,10 +54,26 @@ def _value(sensor: int, minute: int) -> float:
     return round(18.0 + sensor * 0.3 + (minute % 1440) / 480 + (minute % 7) / 16, 3)
 
 
-def _readings(minutes: int) -> list[tuple[int, datetime, float]]:
-    start = END - timedelta(minutes=minutes)
-    return [(s, start + timedelta(minutes=m, milliseconds=137 * s), _value(s, m))
-            for m in range(minutes) for s in range(SENSORS)]
+class Readings:
+    """The generated readings, made when asked for (a year is 5.3 million: not held)."""
+
+    def __init__(self, minutes: int) -> None:
+        self.minutes = minutes
+        self.start = END - timedelta(minutes=minutes)
+
+    def __len__(self) -> int:
+        return self.minutes * SENSORS
+
+    def row(self, i: int) -> tuple[int, datetime, float]:
+        """Reading ``i``: minute i // SENSORS of sensor i % SENSORS."""
+        m, s = divmod(i, SENSORS)
+        return s, self.start + timedelta(minutes=m, milliseconds=137 * s), _value(s, m)
+
+    def __getitem__(self, part: slice) -> list[tuple[int, datetime, float]]:
+        return [self.row(i) for i in range(*part.indices(len(self)))]
+
+    def __iter__(self) -> Iterator[tuple[int, datetime, float]]:
+        return (self.row(i) for i in range(len(self)))
 
 
 def _post(port: int, rows: list[tuple[int, datetime, float]]) -> None:
@@ -89,7 +106,7 @@ def _watermark(db: Path) -> int:
         conn.close()
 
 
-def ingest(workdir: Path, rows: list[tuple[int, datetime, float]],
+def ingest(workdir: Path, rows: "Readings",
            heater: list[tuple[datetime, bool]]) -> dict[str, Any]:
     """Through a real engine, which then downsamples; the file is checkpointed after it
     stops, and the heater's changes are written to its event log."""
@@ -132,7 +149,7 @@ def ingest(workdir: Path, rows: list[tuple[int, datetime, float]],
             "file_bytes": db.stat().st_size}
 
 
-def home_assistant(path: Path, rows: list[tuple[int, datetime, float]],
+def home_assistant(path: Path, rows: "Readings",
                    heater: list[tuple[datetime, bool]]) -> dict[str, Any]:
     """The same readings as the recorder keeps states (its tables and indexes)."""
     conn = sqlite3.connect(path, isolation_level=None)
@@ -256,7 +273,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     minutes = int(365 * 1440 * args.scale)
-    rows = _readings(minutes)
+    rows = Readings(minutes)
     heater = _heater(minutes)
     with tempfile.TemporaryDirectory(prefix="rpymostat-history-bench-") as tmp:
         work = Path(tmp)

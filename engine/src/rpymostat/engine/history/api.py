@@ -63,7 +63,7 @@ def _raw_json(sensor: str, points: tuple[list[int], list[float | None]], limit: 
 
 def _bucket_json(sensor: str, resolution: str, buckets: list[Bucket]) -> dict[str, Any]:
     return {"id": sensor, "kind": "sensor", "resolution": resolution,
-            "t": [to_millis(b.start) for b in buckets], "min": [b.min for b in buckets],
+            "t": [b.start_ms for b in buckets], "min": [b.min for b in buckets],
             "mean": [b.mean for b in buckets], "max": [b.max for b in buckets],
             "count": [b.count for b in buckets]}
 

@@ -87,7 +87,7 @@ def select_buckets(conn: sqlite3.Connection, sensor: str, start: datetime, end: 
     source = f"({_NEW} UNION {_OLD})" if legacy else f"({_NEW})"
     sql = ("SELECT ts - ts % :w AS b, min(value), sum(value), max(value), count(value)"
            f" FROM {source} WHERE value IS NOT NULL GROUP BY b ORDER BY b")
-    return [Bucket(from_millis(b), _number(lo), float(total) / n / SCALE, _number(hi), n)
+    return [Bucket(b, _number(lo), float(total) / n / SCALE, _number(hi), n)
             for b, lo, total, hi, n in conn.execute(sql, args)]
 
 
