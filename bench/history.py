@@ -232,7 +232,7 @@ def queries(ours: Path, peer: Path, minutes: int) -> dict[str, Any]:
     end = END
     windows = {"24h_1_sensor_raw": (timedelta(hours=24), 1, None, 200),
                "week_10_sensors_5m": (timedelta(days=7), SENSORS, 300_000, 100),
-               "year_10_sensors_1d": (timedelta(days=365), SENSORS, 86_400_000, 30),
+               "year_10_sensors_1d": (timedelta(days=365), SENSORS, 86_400_000, 10),
                "year_heater_intervals": (timedelta(days=365), 0, None, 100)}
     out = {}
     for name, (span, sensors, width, repeats) in windows.items():

@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from treq.testing import StubTreq
 
+from rpymostat.engine.api import EngineAPI
 from rpymostat.engine.history.query import (
     BUCKETS,
     MAX_POINTS,
@@ -23,10 +25,11 @@ from rpymostat.engine.store.resolution import floor_to_millis, quantize_value, t
 from rpymostat.engine.store.sqlite_ingest import _Call, write_calls
 from rpymostat.engine.store.sqlite_readings import select_buckets, select_readings
 from rpymostat.engine.store.sqlite_schema import migrate
-from rpymostat.engine.store.sqlite_tiers import select_tiered_buckets
+from rpymostat.engine.store.sqlite_tiers import DAY, Retention, select_tiered_buckets
+from rpymostat.shared.auth import AuthMode, BearerAuth
 from rpymostat.shared.errors import Unprocessable
 
-from ..helpers import EngineHarness
+from ..helpers import TOKEN, EngineHarness
 from ..test_sqlite_ingest import _reading as _ingest_reading
 
 NOW = datetime(2026, 10, 25, 12, 0, tzinfo=UTC)
@@ -208,3 +211,17 @@ def test_naive_buckets_by_hand() -> None:
     assert [(b.start, b.min, b.mean, b.max, b.count) for b in buckets] == [
         (T0, 20.0, 21.5, 23.5, 3), (T0 + timedelta(minutes=5), 10.0, 10.0, 10.0, 1),
         (T0 + timedelta(minutes=60), 1.0, 1.0, 1.0, 1)]
+
+
+def test_auto_does_not_pick_a_tier_retention_has_emptied(engine: EngineHarness) -> None:
+    """With raw readings kept one day and 5-minute buckets two, auto gives 5-minute buckets
+    for a short window 30 hours ago and hourly ones for one 44 hours ago, not raw."""
+    api = EngineAPI(engine.store, BearerAuth(TOKEN, AuthMode.ON), engine.clock, 600.0,
+                    bus=engine.bus, history_keep=Retention(raw=DAY, five_min=2 * DAY))
+    engine.treq = StubTreq(api.resource())
+    for hours_ago, expected in [(36, "5m"), (50, "1h"), (6, "raw")]:
+        query = urlencode({"series": "pi1:t1",
+                           "start": (NOW - timedelta(hours=hours_ago)).isoformat(),
+                           "end": (NOW - timedelta(hours=hours_ago - 6)).isoformat()})
+        code, body = engine.request("GET", f"/v1/history?{query}")
+        assert (code, body["resolution"]) == (200, expected), (hours_ago, body)

@@ -36,6 +36,7 @@ from .relays.control import RelayControl
 from .relays.registration import parse_registration
 from .store import Store, StoreUnavailable
 from .store.base import latest_per_sensor
+from .store.sqlite_tiers import Retention
 from .zones.api import ZoneAPI
 from .zones.control import ZoneControl
 
@@ -112,8 +113,8 @@ class EngineAPI:
     def __init__(self, store: Store, auth: BearerAuth, clock: Clock,
                  stale_after: float, store_timeout: float = 10.0, *, bus: StatusBus,
                  status: Callable[[], dict[str, Any]] = dict, sync_timeout: float = 2.0,
-                 relays: RelayControl | None = None, zones: ZoneControl | None = None
-                 ) -> None:
+                 relays: RelayControl | None = None, zones: ZoneControl | None = None,
+                 history_keep: Retention | None = None) -> None:
         self._store = store
         self._auth = auth
         self._clock = clock
@@ -129,7 +130,8 @@ class EngineAPI:
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
         self._history = HistoryAPI(store, clock, self._call, zones=lambda: (
             self._zones.book.zones if self._zones is not None else ()),
-            zone_outputs=lambda z: [e.id for e in zones.zone_outputs(z)] if zones else [])
+            zone_outputs=lambda z: [e.id for e in zones.zone_outputs(z)] if zones else [],
+            keep=history_keep)
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the two ingest routes on plain twisted.web

@@ -140,13 +140,12 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                         ready=lambda: relays.loaded or succeed(None))
     zones.setServiceParent(top)
     bus.hub.listen(HistoryRecorder(store, reactor).on_message)  # type: ignore[arg-type]
-    DownsampleService(reactor, store, Retention(raw=config.history_raw_days * DAY,
-                                                five_min=config.history_5m_days * DAY),
-                      config.downsample_interval, ready=store_service.when_started
-                      ).setServiceParent(top)
+    keep = Retention(raw=config.history_raw_days * DAY, five_min=config.history_5m_days * DAY)
+    DownsampleService(reactor, store, keep, config.downsample_interval,
+                      ready=store_service.when_started).setServiceParent(top)
     api = EngineAPI(store, BearerAuth(token, config.auth), reactor, config.stale_after,
                     config.store_timeout, bus=bus.hub, status=status, relays=relays,
-                    zones=zones)
+                    zones=zones, history_keep=None if config.uses_mongodb else keep)
     site = make_site(api.resource(), access_log=config.log_level <= LogLevel.debug)
     listener = strports.service(config.listen, site)
     listener.setServiceParent(top)

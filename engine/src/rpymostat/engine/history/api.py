@@ -39,6 +39,7 @@ from ..store import Store
 from ..store.aggregate import Bucket
 from ..store.events import DECISION, OUTPUT, TARGET, Event
 from ..store.resolution import from_millis, to_millis
+from ..store.sqlite_tiers import Retention
 from .query import BUCKETS, MAX_POINTS, HistoryQuery, auto_bucket, parse_history_query
 from .stats import parse_stats_query, runtime_stats, window
 
@@ -105,9 +106,11 @@ class HistoryAPI:
     """Runs history queries against the store; ``call`` adds the engine's time limit and
     turns an unavailable store into a 503; ``zones`` gives the engine's zone ids."""
 
-    def __init__(self, store: Store, clock: Clock, call: Call,
+    def __init__(self, store: Store, clock: Clock, call: Call, *,
                  zones: Callable[[], Collection[str]] = tuple,
-                 zone_outputs: Callable[[str], list[str]] = lambda _zone: []) -> None:
+                 zone_outputs: Callable[[str], list[str]] = lambda _zone: [],
+                 keep: Retention | None = None) -> None:
+        self._keep = keep  # the store's retention (None: it keeps everything)
         self._store = store
         self._clock = clock
         self._call = call
@@ -173,6 +176,12 @@ class HistoryAPI:
         sensors = [s for s in query.series if kinds[s] == "sensor"]
         resolution = query.resolution
         raw: dict[str, tuple[list[int], list[float | None]]] = {}
+        now = utcnow(self._clock)
+        raw_since = now - timedelta(milliseconds=self._keep.raw) if self._keep else None
+        five_since = now - timedelta(milliseconds=max(self._keep.raw, self._keep.five_min)) \
+            if self._keep else None
+        if resolution == "auto" and raw_since is not None and query.start < raw_since:
+            resolution = auto_bucket(query.start, query.end, five_since)  # raw is gone there
         if resolution in ("auto", "raw"):
             limit = MAX_POINTS + 1 if resolution == "auto" else MAX_RAW_JSON + 1
             for sensor in sensors:
@@ -180,7 +189,7 @@ class HistoryAPI:
                     sensor, query.start, query.end, limit))
             if resolution == "auto":
                 resolution = ("raw" if all(len(p[0]) <= MAX_POINTS for p in raw.values())
-                              else auto_bucket(query.start, query.end))
+                              else auto_bucket(query.start, query.end, five_since))
         series: list[dict[str, Any]] = []
         for sid in query.series:
             if kinds[sid] == "output":

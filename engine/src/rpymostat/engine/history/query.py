@@ -35,10 +35,13 @@ class HistoryQuery:
     format: str  # json or csv
 
 
-def auto_bucket(start: datetime, end: datetime) -> str:
-    """The finest bucket width giving at most MAX_POINTS buckets over [start, end)."""
+def auto_bucket(start: datetime, end: datetime, kept_5m_since: datetime | None = None) -> str:
+    """The finest bucket width giving at most MAX_POINTS buckets over [start, end), and not
+    5 minutes for a window that starts before ``kept_5m_since`` (those buckets are gone)."""
     span_ms = (end - start) / timedelta(milliseconds=1)
     for name, width in BUCKETS.items():
+        if name == "5m" and kept_5m_since is not None and start < kept_5m_since:
+            continue
         if span_ms / width <= MAX_POINTS:
             return name
     return "1d"
