@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from rpymostat.engine.history.api import on_intervals
-from rpymostat.engine.history.recorder import HistoryRecorder
+from rpymostat.engine.history.recorder import HistoryRecorder, slim_decision
 from rpymostat.engine.store.events import ALARM, DECISION, OUTPUT, TARGET, Event
 
 from ..helpers import EngineHarness, result_of
@@ -39,9 +39,25 @@ def test_output_changes_decisions_targets_and_alarms_are_recorded() -> None:
     assert [e.body["on"] for e in _events(engine, OUTPUT, "pi2:heat")] == [True, False, True]
     assert [e.body["reason"] for e in _events(engine, DECISION, "house")] == [
         "r0", "r1", "r20", "r50"]
+    assert _events(engine, DECISION, "house")[0].body == {"target": 21.0, "reason": "r0"}
     assert [e.body["target"] for e in _events(engine, TARGET, "house")] == [21.0, 19.0]
     assert [e.body["active"] for e in _events(engine, ALARM, "relay-mismatch.pi2.heat")] == [
         True, False]
+
+
+def test_a_kept_decision_is_what_it_did_why_and_what_it_saw() -> None:
+    """The decision record is kept without what is elsewhere (sensor counts, setpoints,
+    predictive start), its rule by id."""
+    record = {"seq": 7, "zone": "house", "at": "x", "state": "heating", "reason": "19.2 < 20",
+              "mode": "heat", "temperature": 19.2, "target": 20.0, "heat_setpoint": 20.0,
+              "cool_setpoint": None, "heat": True, "cool": False, "safe_mode": False,
+              "rule": {"kind": "weekly", "id": "r1", "name": "mornings"},
+              "sensors": {"fresh": 2, "stale": 0}, "commands": [{"output": "pi2:heat"}],
+              "early_start": None, "number": 12}
+    assert slim_decision(record) == {
+        "number": 12, "state": "heating", "reason": "19.2 < 20", "mode": "heat",
+        "temperature": 19.2, "target": 20.0, "heat": True, "cool": False, "safe_mode": False,
+        "commands": [{"output": "pi2:heat"}], "rule": "r1"}
 
 
 def test_history_gives_output_intervals_and_target_steps() -> None:
