@@ -11,6 +11,7 @@ from typing import Any
 
 from twisted.internet.task import Clock
 
+from rpymostat.engine.store.resolution import quantize_value
 from rpymostat.sensor_agent.plugin import SensorContext
 from rpymostat.sensor_agent.sensors.dummy import DummySensors
 
@@ -35,7 +36,7 @@ def agent_process(tmp_path: Path, engine_port: int, *extra: str) -> Daemon:
 
 def stored(engine: Daemon) -> list[dict[str, Any]]:
     code, body = engine.request(
-        "GET", f"/v1/sensors/{HOST}:dummy-0/readings?limit=10000")
+        "GET", f"/v1/sensors/{HOST}:dummy-0/readings?limit=10000&order=asc")
     return body["readings"] if code == 200 else []
 
 
@@ -82,7 +83,8 @@ def test_every_reading_arrives_once_in_order_across_engine_outages(tmp_path: Pat
     times = [datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00")) for r in readings]
     assert len(readings) == rounds  # every round's reading, once
     assert times == sorted(times) and len(set(times)) == len(times)
-    assert [r["value"] for r in readings] == dummy_sequence(rounds)  # in the order taken
+    # in the order taken, at the stores' resolution (thousandths: 20.0625 is kept as 20.063)
+    assert [r["value"] for r in readings] == [quantize_value(v) for v in dummy_sequence(rounds)]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert max(gaps) < INTERVAL * 4, gaps  # no hole where the engine was away
 

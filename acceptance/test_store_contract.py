@@ -14,6 +14,8 @@ import pytest_twisted
 from twisted.internet import reactor
 
 from rpymostat.engine.model import Reading, SensorChanges
+from rpymostat.engine.store.aggregate import aggregate_points
+from rpymostat.engine.store.events import Event
 from rpymostat.engine.store.memory import MemoryStore
 from rpymostat.engine.store.mongo import MongoStore
 from rpymostat.engine.store.sqlite import SQLiteStore
@@ -170,12 +172,39 @@ async def test_history_window_order_and_limit(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_microsecond_timestamps_round_trip(store: Any) -> None:
-    """Timestamps keep microsecond precision and come back as aware UTC datetimes."""
+async def test_timestamps_keep_milliseconds_and_values_thousandths(store: Any) -> None:
+    """Timestamps come back floored to the millisecond as aware UTC datetimes, values rounded
+    to thousandths (half away from zero); two readings within one millisecond are one reading
+    (the second a duplicate), two a millisecond apart are two."""
     ts = T0 + timedelta(microseconds=123_457)
-    await store.add_readings([Reading("pi1", "t1", ts, 20.0, "x")])
-    [point] = await store.readings("pi1:t1", T0, T0 + timedelta(seconds=1), 10)
-    assert point.timestamp == ts and point.timestamp.tzinfo is not None
+    result = await store.add_readings([
+        Reading("pi1", "t1", ts, 21.0625, "x"),
+        Reading("pi1", "t1", ts + timedelta(microseconds=400), 99.0, "x"),
+        Reading("pi1", "t1", ts + timedelta(microseconds=600), -3.0005, "x")])
+    assert (result.stored, result.duplicates) == (2, 1)
+    points = await store.readings("pi1:t1", T0, T0 + timedelta(seconds=1), 10)
+    assert [(p.timestamp, p.value) for p in points] == [
+        (T0 + timedelta(microseconds=123_000), 21.063),
+        (T0 + timedelta(microseconds=124_000), -3.001)]
+    assert points[0].timestamp.tzinfo is not None
+
+
+@pytest_twisted.ensureDeferred
+async def test_window_bounds_at_sub_millisecond_times(store: Any) -> None:
+    """[start, end) compares the kept (millisecond) timestamps with the bounds as given."""
+    await store.add_readings([reading("t1", 0, 1.0)])
+    half_ms = timedelta(microseconds=500)
+    assert await store.readings("pi1:t1", T0 + half_ms, T0 + timedelta(seconds=1), 10) == []
+    assert len(await store.readings("pi1:t1", T0 - half_ms, T0 + half_ms, 10)) == 1
+    assert await store.readings("pi1:t1", T0 - half_ms, T0, 10) == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_history_newest_first(store: Any) -> None:
+    """Asked newest first, the newest ``limit`` readings of the window come, newest first."""
+    await store.add_readings([reading("t1", m, float(m)) for m in (3, 1, 4, 2, 0)])
+    newest = await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 3, newest_first=True)
+    assert [p.value for p in newest] == [4.0, 3.0, 2.0]
 
 
 @pytest_twisted.ensureDeferred
@@ -257,3 +286,56 @@ async def test_documents_survive_a_restart(backend: Backend) -> None:
             "pi1:heat": {"state": "on", "at": "2026-11-21T06:00Z"}}
     finally:
         await second.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_buckets_equal_the_naive_computation(store: Any) -> None:
+    """Every store gives the same min/mean/max/count per bucket (issue 20: the same queries
+    give the same answers on SQLite and MongoDB): nulls left out, duplicates once, late
+    readings in their bucket, empty buckets not given."""
+    batch = [reading("t1", m * 0.75, None if m % 11 == 0 else 15.0 + (m % 13) / 16)
+             for m in range(200)]
+    await store.add_readings(batch[100:])
+    await store.add_readings(batch[:120])  # late, and 20 replayed
+    buckets = await store.aggregate("pi1:t1", T0 + timedelta(minutes=7),
+                                    T0 + timedelta(hours=3), 300_000)
+    points = await store.readings("pi1:t1", T0 + timedelta(minutes=5), T0 + timedelta(hours=3),
+                                  10_000)  # whole buckets: the one 7 minutes is in from its start
+    assert buckets == aggregate_points(points, 300_000)
+    assert [b.start for b in buckets][:2] == [T0 + timedelta(minutes=5),
+                                              T0 + timedelta(minutes=10)]
+    assert sum(b.count for b in buckets) == sum(p.value is not None for p in points) == 175
+
+
+@pytest_twisted.ensureDeferred
+async def test_events_are_kept_in_order_with_the_one_before_the_window(store: Any) -> None:
+    """The event log: per kind and subject, oldest first, same-time events in the order
+    kept, the last one before the window on request, bodies as given; never thinned."""
+    for minutes, on in [(0, True), (10, False), (10, True), (25, False), (40, True)]:
+        await store.append_event(Event("output", "pi2:heat", T0 + timedelta(minutes=minutes),
+                                       {"on": on}))
+    await store.append_event(Event("output", "pi2:cool", T0, {"on": False}))
+    await store.append_event(Event("decision", "house", T0, {"reason": "cold", "n": 1.5}))
+    window = await store.events("output", "pi2:heat", T0 + timedelta(minutes=5),
+                                T0 + timedelta(minutes=40), 100, with_previous=True)
+    assert [(e.timestamp - T0, e.body["on"]) for e in window] == [
+        (timedelta(0), True), (timedelta(minutes=10), False), (timedelta(minutes=10), True),
+        (timedelta(minutes=25), False)]
+    assert [e.kind for e in window] == ["output"] * 4
+    assert await store.events("output", "pi2:heat", T0 + timedelta(minutes=5),
+                              T0 + timedelta(minutes=6), 100) == []
+    [decision] = await store.events("decision", "house", T0, T0 + timedelta(seconds=1), 10)
+    assert decision.body == {"reason": "cold", "n": 1.5} and decision.subject == "house"
+    assert await store.event_subjects("output") == ["pi2:cool", "pi2:heat"]
+    assert await store.event_subjects("alarm") == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_reading_columns_are_the_readings(store: Any) -> None:
+    """The columns (ms, value) the history API graphs are the readings, oldest first."""
+    await store.add_readings([reading("t1", m, None if m == 2 else 20.0 + m / 8)
+                              for m in (3, 1, 4, 2, 0)])
+    times, values = await store.reading_columns("pi1:t1", T0, T0 + timedelta(hours=1), 4)
+    points = await store.readings("pi1:t1", T0, T0 + timedelta(hours=1), 4)
+    assert times == [int(p.timestamp.timestamp() * 1000) for p in points]
+    assert values == [p.value for p in points] == [20.0, 20.125, None, 20.375]

@@ -54,14 +54,14 @@ init = function(args) tid = tonumber(wrk.thread:get("tid")) or 0 end
 request = function()
   n = n + 1
   local parts = {}
-  local base = BASE + (tid * 100000000 + n) * BATCH
+  local base = BASE + (tid * 1000000 + n) * BATCH
   for i = 0, BATCH - 1 do
     local t = base + i
-    local s = math.floor(t / 1000000)
-    local us = t % 1000000
+    local s = math.floor(t / 1000)
+    local ms = t % 1000
     parts[#parts + 1] = string.format(
-      '{"sensor_id":"b%d","timestamp":"%s.%06dZ","type":"DS18B20","value":20.5}',
-      tid, os.date("!%Y-%m-%dT%H:%M:%S", s), us)
+      '{"sensor_id":"b%d","timestamp":"%s.%03dZ","type":"DS18B20","value":20.5}',
+      tid, os.date("!%Y-%m-%dT%H:%M:%S", s), ms)
   end
   local body = '{"host_id":"bench","readings":[' .. table.concat(parts, ",") .. ']}'
   return wrk.format("POST", "/v1/sensors/batch", {["Authorization"]="Bearer TOKEN",
@@ -126,8 +126,9 @@ class Servers:
                     self.workdir, self.engine.pid)
 
     def load_batch(self, seconds: int) -> dict[str, float]:
-        base_us = int((time.time() - 30 * 86400) * 1e6)
-        script = (BATCH_LUA.replace("TOKEN", TOKEN).replace("BASE", str(base_us))
+        # one reading per millisecond (the stores' resolution) from 30 days ago
+        base_ms = int((time.time() - 30 * 86400) * 1e3)
+        script = (BATCH_LUA.replace("TOKEN", TOKEN).replace("BASE", str(base_ms))
                   .replace("BATCH", str(BATCH)))
         return _wrk(self.engine_port, script, seconds, self.workdir, self.engine.pid)
 
@@ -155,7 +156,8 @@ def run(seconds: int, rounds: int, workdir: Path) -> dict[str, Any]:
         floor_peak = rss_kib(servers.floor.pid, "VmHWM")
     finally:
         servers.stop()
-    batch_rows = _count(servers.db, "SELECT count(*) FROM readings WHERE sensor LIKE 'bench:b%'")
+    batch_rows = _count(servers.db, "SELECT count(*) FROM readings JOIN series ON num = sensor"
+                                    " WHERE key LIKE 'bench:b%'")
     update_requests = sum(p["update"]["requests"] for p in pairs)
     update_seconds = sum(p["update"]["seconds"] for p in pairs)
     return {

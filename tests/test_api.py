@@ -101,7 +101,7 @@ def test_batch_is_idempotent(engine: EngineHarness) -> None:
         201, {"status": "ok", "ids": ["pi-zero-1:t1"], "stored": 2, "duplicates": 0})
     assert engine.request("POST", "/v1/sensors/batch", batch)[1]["duplicates"] == 2
     code, body = engine.request("GET", "/v1/sensors/pi-zero-1:t1/readings"
-                                "?start=2026-09-21T00:00:00Z")
+                                "?start=2026-09-21T00:00:00Z&order=asc")
     assert code == 200
     assert body["readings"] == [{"timestamp": "2026-09-21T10:00:00Z", "value": 19.5},
                                 {"timestamp": "2026-09-21T10:01:00Z", "value": 19.75}]
@@ -172,6 +172,7 @@ def test_delete_forgets_sensor_and_history(engine: EngineHarness) -> None:
     ("?start=2026-09-21T10:00:00Z&end=2026-09-21T09:00:00Z", "start must be before end"),
     ("?limit=0", "limit must be an integer"),
     ("?limit=abc", "limit must be an integer"),
+    ("?order=newest", "order must be desc"),
 ])
 def test_history_query_validation(engine: EngineHarness, query: str, fragment: str) -> None:
     """Bad history query parameters are 422 naming the parameter."""
@@ -182,14 +183,19 @@ def test_history_query_validation(engine: EngineHarness, query: str, fragment: s
 
 
 def test_history_window_and_limit(engine: EngineHarness) -> None:
-    """History honours [start, end) and limit, oldest first."""
+    """History honours [start, end) and limit: by default the newest readings, newest first;
+    with order=asc the oldest, oldest first."""
     engine.request("POST", "/v1/sensors/batch", _batch(
         *[("t1", f"2026-09-21T10:0{i}:00Z", 20.0 + i) for i in range(6)]))
     path = "/v1/sensors/pi-zero-1:t1/readings"
     body = engine.request("GET", f"{path}?start=2026-09-21T10:01:00Z&end=2026-09-21T10:04:00Z")[1]
-    assert [r["value"] for r in body["readings"]] == [21.0, 22.0, 23.0]
-    body = engine.request("GET", f"{path}?start=2026-09-21T10:00:00Z&limit=2")[1]
+    assert [r["value"] for r in body["readings"]] == [23.0, 22.0, 21.0]
+    body = engine.request("GET", f"{path}?start=2026-09-21T10:00:00Z&limit=3")[1]
+    assert [r["value"] for r in body["readings"]] == [25.0, 24.0, 23.0]
+    body = engine.request("GET", f"{path}?start=2026-09-21T10:00:00Z&limit=2&order=asc")[1]
     assert [r["value"] for r in body["readings"]] == [20.0, 21.0]
+    body = engine.request("GET", f"{path}?start=2026-09-21T10:00:00Z&limit=2&order=desc")[1]
+    assert [r["value"] for r in body["readings"]] == [25.0, 24.0]
 
 
 def test_unknown_route_and_method_are_json(engine: EngineHarness) -> None:

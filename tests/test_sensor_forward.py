@@ -70,7 +70,7 @@ class Rig:
 
     def stored(self, sensor: str = "s1") -> list[float | None]:
         code, body = self.engine.request(
-            "GET", f"/v1/sensors/{HOST}:{sensor}/readings")
+            "GET", f"/v1/sensors/{HOST}:{sensor}/readings?order=asc")
         if code == 404:
             return []  # the engine has never heard of the sensor
         assert code == 200, body

@@ -43,9 +43,10 @@ def _count(conn: sqlite3.Connection, sql: str = "SELECT count(*) FROM readings")
 
 
 def test_rows_go_in_with_few_statements_each_within_the_parameter_limit(conn) -> None:
+    insert_rows(conn, sqlite_ingest._SERIES, [(f"pi1:s{i}",) for i in range(7)])
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
-    rows = [(f"pi1:s{i % 7}", i, 20.0) for i in range(1000)]
+    rows = [(f"pi1:s{i % 7}", i, 20_000) for i in range(1000)]
     insert_rows(conn, sqlite_ingest._READINGS, rows)
     conn.set_trace_callback(None)
     assert _count(conn) == 1000
@@ -66,8 +67,8 @@ def test_waiting_calls_are_written_together_and_each_gets_its_own_result(conn) -
         (True, IngestResult(ids=("pi1:a", "pi1:b"), stored=2, duplicates=0)),
         (True, IngestResult(ids=("pi1:a",), stored=1, duplicates=0)),
         (True, IngestResult(ids=("pi1:c",), stored=1, duplicates=0))]
-    # 4 readings and 4 sensor rows (a power of two each): one statement per table
-    assert sum(s.startswith("INSERT") for s in statements) == 2
+    # 3 series (2 + 1 statements), 4 readings and 4 sensor rows (a power of two each)
+    assert sum(s.startswith("INSERT") for s in statements) == 4
     assert _count(conn) == 4
     assert conn.execute("SELECT last_value FROM sensors WHERE id = 'pi1:a'").fetchone() == (21.0,)
 

@@ -28,6 +28,7 @@ from rpymostat.shared.relaycmd import parse_state_command
 from rpymostat.shared.web import json_response, read_json
 
 from . import __version__
+from .history.api import HistoryAPI
 from .ingest import parse_batch, parse_timestamp, parse_update
 from .model import IngestResult, Reading, SensorChanges, SensorRecord, iso
 from .openapi import openapi_document
@@ -36,6 +37,7 @@ from .relays.control import RelayControl
 from .relays.registration import parse_registration
 from .store import Store, StoreUnavailable
 from .store.base import latest_per_sensor
+from .store.sqlite_tiers import Retention
 from .zones.api import ZoneAPI
 from .zones.control import ZoneControl
 
@@ -113,8 +115,8 @@ class EngineAPI:
                  stale_after: float, store_timeout: float = 10.0, *, bus: StatusBus,
                  status: Callable[[], dict[str, Any]] = dict, sync_timeout: float = 2.0,
                  relays: RelayControl | None = None, zones: ZoneControl | None = None,
-                 alarms: AlarmBook | None = None, links: Sequence[tuple[str, str]] = ()
-                 ) -> None:
+                 alarms: AlarmBook | None = None, links: Sequence[tuple[str, str]] = (),
+                 history_keep: Retention | None = None) -> None:
         self._store = store
         self._auth = auth
         self._clock = clock
@@ -131,6 +133,10 @@ class EngineAPI:
         self._alarms = alarms if alarms is not None else relays.alarms if relays else None
         self._links = links
         self._zones = ZoneAPI(zones, clock, self._call) if zones is not None else None
+        self._history = HistoryAPI(store, clock, self._call, zones=lambda: (
+            self._zones.book.zones if self._zones is not None else ()),
+            zone_outputs=lambda z: [e.id for e in zones.zone_outputs(z)] if zones else [],
+            keep=history_keep)
 
     def resource(self) -> Resource:
         """The root resource: auth check, then the two ingest routes on plain twisted.web
@@ -322,7 +328,8 @@ class EngineAPI:
 
     @app.route("/v1/sensors/<string:sensor_id>/readings", methods=["GET"])
     async def sensor_readings(self, request: Request, sensor_id: str) -> bytes:
-        """History in [start, end): defaults to the last 24 hours, at most ``limit`` points."""
+        """History in [start, end): defaults to the last 24 hours, at most ``limit`` points,
+        newest first unless ``order=asc``."""
         now = utcnow(self._clock)
         end_raw, start_raw = _query_arg(request, "end"), _query_arg(request, "start")
         end = parse_timestamp(end_raw, "end", None) if end_raw else now + timedelta(seconds=1)
@@ -330,12 +337,26 @@ class EngineAPI:
         if start >= end:
             raise Unprocessable("start must be before end")
         limit = _parse_limit(_query_arg(request, "limit"))
+        order = _query_arg(request, "order") or "desc"
+        if order not in {"asc", "desc"}:
+            raise Unprocessable("order must be desc (newest first, the default) or asc")
         await self._sensor(sensor_id)
-        points = await self._call(self._store.readings(sensor_id, start, end, limit))
+        points = await self._call(self._store.readings(sensor_id, start, end, limit,
+                                                       newest_first=order == "desc"))
         return json_response(request, {
             "sensor": sensor_id, "start": iso(start), "end": iso(end),
             "readings": [{"timestamp": iso(p.timestamp), "value": p.value} for p in points],
         })
+
+    @app.route("/v1/history", methods=["GET"])
+    async def history(self, request: Request) -> bytes:
+        """Readings of one or more series over a window, raw or in buckets; JSON or CSV."""
+        return await self._history.history(request)
+
+    @app.route("/v1/stats/runtime", methods=["GET"])
+    async def runtime_stats(self, request: Request) -> bytes:
+        """A zone's output on-time, cycles and degree-hours below/above target."""
+        return await self._history.runtime(request)
 
     # -- relays and alarms ---------------------------------------------------------------------
 

@@ -130,6 +130,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RPYMOSTAT_LINKS", "", "label=url,...", parse_links,
             "links on the engine's root page (make run: the web UI, the simulated house)"),
     *MQTT_SETTINGS,
+    Setting("RPYMOSTAT_HISTORY_RAW_DAYS", "90", "days", parse_int_range(1, 100_000),
+            "raw readings are kept this long (SQLite), then only their 5-minute buckets"),
+    Setting("RPYMOSTAT_HISTORY_5M_DAYS", "730", "days", parse_int_range(1, 100_000),
+            "5-minute buckets are kept this long, then hourly ones (kept forever)"),
+    Setting("RPYMOSTAT_DOWNSAMPLE_INTERVAL", "60", "seconds", parse_positive_float,
+            "how often the downsampler looks for new readings to put into buckets"),
 )
 
 
@@ -159,6 +165,9 @@ class EngineConfig:
     time_scale: float = 1.0
     mdns_ttl: int | None = None
     mqtt: MqttConfig | None = None  # the Home Assistant bridge; None = off
+    history_raw_days: int = 90
+    history_5m_days: int = 730
+    downsample_interval: float = 60.0
 
     @property
     def uses_mongodb(self) -> bool:
@@ -200,4 +209,7 @@ def load_config(environ: Mapping[str, str]) -> EngineConfig:
         time_scale=v["RPYMOSTAT_TIME_SCALE"],
         mdns_ttl=v["RPYMOSTAT_MDNS_TTL"],
         mqtt=mqtt_config(v),
+        history_raw_days=v["RPYMOSTAT_HISTORY_RAW_DAYS"],
+        history_5m_days=v["RPYMOSTAT_HISTORY_5M_DAYS"],
+        downsample_interval=v["RPYMOSTAT_DOWNSAMPLE_INTERVAL"],
     )

@@ -6,6 +6,8 @@ routed; ``docs/api.md`` is generated from this document (``make docs``).
 
 from typing import Any
 
+from .history.openapi import SCHEMAS as HISTORY_SCHEMAS
+from .history.openapi import history_paths
 from .ingest import (
     MAX_ALIAS,
     MAX_CELSIUS,
@@ -325,8 +327,15 @@ def _paths() -> dict[str, Any]:
                          "description": "default: now"},
                         {"name": "limit", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": 10000,
-                                    "default": 1000}}],
-                    "responses": {"200": _json(_ref("Readings"), "oldest first"),
+                                    "default": 1000}},
+                        {"name": "order", "in": "query",
+                         "schema": {"enum": ["desc", "asc"], "default": "desc"},
+                         "description": "desc: the newest `limit` readings of the window,"
+                                        " newest first; asc: the oldest, oldest first"}],
+                    "responses": {"200": _json(_ref("Readings"),
+                                               "in the order asked (default newest first);"
+                                               " timestamps in milliseconds, values in"
+                                               " thousandths"),
                                   **_errors(404, 422, 503)}}},
     }
 
@@ -344,9 +353,10 @@ def openapi_document(version: str) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": _MUTATING,
         "paths": {**_paths(), **_relay_paths(),
-                  **zone_paths(_ref, _json, _errors, _MUTATING)},
+                  **zone_paths(_ref, _json, _errors, _MUTATING),
+                  **history_paths(_ref, _json, _errors)},
         "components": {
-            "schemas": {**_SCHEMAS, **ZONE_SCHEMAS},
+            "schemas": {**_SCHEMAS, **ZONE_SCHEMAS, **HISTORY_SCHEMAS},
             "securitySchemes": {"siteToken": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -27,6 +27,8 @@ from . import __version__
 from .agentwatch import AgentWatch
 from .api import EngineAPI
 from .config import SETTINGS, EngineConfig, load_config
+from .history.downsampler import DownsampleService
+from .history.recorder import HistoryRecorder
 from .instance import load_or_create_instance_id
 from .metrics import engine_metrics
 from .relays.agentclient import AgentClient
@@ -34,6 +36,7 @@ from .relays.alarms import AlarmBook
 from .relays.control import RelayControl
 from .schedule.schedulers import installed_schedulers
 from .store import Store
+from .store.sqlite_tiers import DAY, Retention
 from .token import load_or_create_token
 from .zones.book import ZoneBook
 from .zones.control import ZoneControl
@@ -143,10 +146,15 @@ def build_service(config: EngineConfig, reactor: IReactorTime) -> MultiService:
                         time_scale=config.time_scale,
                         ready=lambda: relays.loaded or succeed(None))
     zones.setServiceParent(top)
+    bus.hub.listen(HistoryRecorder(store, reactor).on_message)  # type: ignore[arg-type]
+    keep = Retention(raw=config.history_raw_days * DAY, five_min=config.history_5m_days * DAY)
+    DownsampleService(reactor, store, keep, config.downsample_interval,
+                      ready=store_service.when_started).setServiceParent(top)
     auth = BearerAuth(token, config.auth)
     api = EngineAPI(store, auth, reactor, config.stale_after,
                     config.store_timeout, bus=bus.hub, status=status, relays=relays,
-                    zones=zones, alarms=alarms, links=config.links)
+                    zones=zones, alarms=alarms, links=config.links,
+                    history_keep=None if config.uses_mongodb else keep)
     bridge = None
     if config.mqtt is not None:
         from .mqtt.service import make_bridge

@@ -13,6 +13,9 @@ from typing import Any, Protocol
 from twisted.internet.defer import Deferred
 
 from ..model import IngestResult, Reading, SensorChanges, SensorRecord, StoredReading
+from .aggregate import Bucket
+from .events import Event
+from .sqlite_tiers import Retention
 
 
 class StoreUnavailable(Exception):
@@ -47,9 +50,39 @@ class Store(Protocol):
     def delete_sensor(self, sensor_id: str) -> Deferred[bool]:
         """Forget the sensor and its history; False when it was unknown."""
 
-    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                 ) -> Deferred[list[StoredReading]]:
-        """History of one sensor with start <= timestamp < end, oldest first, at most limit."""
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                 newest_first: bool = False) -> Deferred[list[StoredReading]]:
+        """History of one sensor with start <= timestamp < end, oldest first (newest first
+        when asked), at most limit. Timestamps and values come back at the stores' common
+        resolution (``resolution``: milliseconds, thousandths)."""
+
+    def reading_columns(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                        ) -> Deferred[tuple[list[int], list[float | None]]]:
+        """``readings`` oldest first as two columns: milliseconds since the epoch, values
+        (what graphs take; SQLite skips a datetime per row)."""
+
+    def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                  ) -> Deferred[list[Bucket]]:
+        """Whole buckets of ``width_ms`` (aligned on the epoch) of one sensor's non-null
+        readings, those [start, end) touches: min/mean/max/count, oldest first
+        (``aggregate``)."""
+
+    def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
+        """One incremental downsampling pass (tiers and retention); True when more work
+        waits. Only SQLite keeps tiers; the others compute buckets from raw readings."""
+
+    # The history's event log (``events``): appended durably, never thinned.
+
+    def append_event(self, event: Event) -> Deferred[None]:
+        """Keep one event (its time floored to the millisecond)."""
+
+    def events(self, kind: str, subject: str, start: datetime, end: datetime, limit: int,
+               *, with_previous: bool = False) -> Deferred[list[Event]]:
+        """Events of ``kind`` about ``subject`` in [start, end), oldest first, at most
+        ``limit``; with ``with_previous``, the last one before ``start`` first."""
+
+    def event_subjects(self, kind: str) -> Deferred[list[str]]:
+        """Every subject that has events of ``kind``, sorted."""
 
     # Small documents of the engine's own state (relay registry, commanded states...), one
     # collection per ``kind``; written durably before the Deferred fires.

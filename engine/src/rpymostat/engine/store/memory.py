@@ -16,7 +16,11 @@ from ..model import (
     SensorRecord,
     StoredReading,
 )
+from .aggregate import Bucket, aggregate_points, bucket_window, columns
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
+from .events import Event, select_window
+from .resolution import floor_to_millis, quantize_value
+from .sqlite_tiers import Retention
 
 
 class MemoryStore:
@@ -27,6 +31,7 @@ class MemoryStore:
         self._sensors: dict[str, SensorRecord] = {}
         self._readings: dict[str, dict[datetime, float | None]] = {}
         self._docs: dict[str, dict[str, str]] = {}
+        self._events: dict[tuple[str, str], list[Event]] = {}
 
     def start(self) -> Deferred[None]:
         """Nothing to open."""
@@ -47,8 +52,9 @@ class MemoryStore:
         stored = 0
         for r in readings:
             history = self._readings.setdefault(r.key, {})
-            if r.timestamp not in history:
-                history[r.timestamp] = r.value
+            ts = floor_to_millis(r.timestamp)
+            if ts not in history:
+                history[ts] = quantize_value(r.value)
                 stored += 1
         latest = latest_per_sensor(readings)
         earliest = earliest_per_sensor(readings)
@@ -95,12 +101,51 @@ class MemoryStore:
         self._readings.pop(sensor_id, None)
         return succeed(self._sensors.pop(sensor_id, None) is not None)
 
-    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                 ) -> Deferred[list[StoredReading]]:
-        """History in [start, end), oldest first."""
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                 newest_first: bool = False) -> Deferred[list[StoredReading]]:
+        """History in [start, end), oldest first (or newest first)."""
         history = self._readings.get(sensor_id, {})
-        points = sorted(ts for ts in history if start <= ts < end)[:limit]
+        points = sorted((ts for ts in history if start <= ts < end),
+                        reverse=newest_first)[:limit]
         return succeed([StoredReading(ts, history[ts]) for ts in points])
+
+    def reading_columns(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                        ) -> Deferred[tuple[list[int], list[float | None]]]:
+        """From ``readings``."""
+        return self.readings(sensor_id, start, end, limit).addCallback(columns)
+
+    def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                  ) -> Deferred[list[Bucket]]:
+        """Buckets computed from the kept readings."""
+        history = self._readings.get(sensor_id, {})
+        start, end = bucket_window(start, end, width_ms)
+        return succeed(aggregate_points(
+            (StoredReading(ts, v) for ts, v in history.items() if start <= ts < end), width_ms))
+
+    def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
+        """No tiers here (buckets come from raw readings, kept forever): nothing to do."""
+        return succeed(False)
+
+    def append_event(self, event: Event) -> Deferred[None]:
+        """Keep a copy (JSON round trip, as the real stores)."""
+        if not self.available:
+            return fail(StoreUnavailable("memory store switched off"))
+        kept = Event(event.kind, event.subject, floor_to_millis(event.timestamp),
+                     json.loads(json.dumps(event.body)))
+        log = self._events.setdefault((event.kind, event.subject), [])
+        log.append(kept)
+        log.sort(key=lambda e: e.timestamp)  # stable: same-time events keep their order
+        return succeed(None)
+
+    def events(self, kind: str, subject: str, start: datetime, end: datetime, limit: int,
+               *, with_previous: bool = False) -> Deferred[list[Event]]:
+        """From the kept list."""
+        return succeed(select_window(self._events.get((kind, subject), []), start, end, limit,
+                                     with_previous))
+
+    def event_subjects(self, kind: str) -> Deferred[list[str]]:
+        """Subjects with events of ``kind``."""
+        return succeed(sorted(s for k, s in self._events if k == kind))
 
     def put_doc(self, kind: str, key: str, doc: dict[str, Any]) -> Deferred[None]:
         """Keep a JSON copy (as the real stores do: no shared mutable state)."""

@@ -11,6 +11,7 @@ client's retry is idempotent for batches. Sensor metadata follows in two updates
 Every call has a time limit on the injected clock; failures become StoreUnavailable (503).
 """
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -34,7 +35,11 @@ from ..model import (
     from_micros,
     to_micros,
 )
+from .aggregate import Bucket, aggregate_points, bucket_window, columns
 from .base import StoreUnavailable, earliest_per_sensor, latest_per_sensor
+from .events import Event
+from .resolution import ceil_millis, quantize_value, to_millis
+from .sqlite_tiers import Retention
 
 T = TypeVar("T")
 DUPLICATE_KEY = 11000
@@ -67,6 +72,8 @@ class MongoStore:
         self._timeout = timeout
         self._pool: ConnectionPool | None = None
         self._db: Any = None
+        # Orders events of the same millisecond: a time-based start, then one per event.
+        self._seq = itertools.count(int(clock.seconds() * 1e6))
 
     async def _call(self, d: "Deferred[T]") -> T:
         d.addTimeout(self._timeout, self._clock)  # type: ignore[arg-type]
@@ -87,6 +94,8 @@ class MongoStore:
         self._db = self._pool.get_default_database()
         await self._call(self._db.readings.create_index(
             qf.sort(qf.ASCENDING("sensor") + qf.ASCENDING("ts")), unique=True))
+        await self._call(self._db.events.create_index(
+            qf.sort(qf.ASCENDING("kind") + qf.ASCENDING("subject") + qf.ASCENDING("ts"))))
 
     def start(self) -> Deferred[None]:
         """Connect and make sure the unique index exists."""
@@ -115,8 +124,8 @@ class MongoStore:
     # -- ingest ----------------------------------------------------------------------------
 
     async def _add(self, readings: Sequence[Reading]) -> IngestResult:
-        docs = [{"sensor": r.key, "ts": to_micros(r.timestamp), "value": r.value}
-                for r in readings]
+        docs = [{"sensor": r.key, "ts": to_millis(r.timestamp) * 1000,
+                 "value": quantize_value(r.value)} for r in readings]
         try:
             await self._call(self._db.readings.insert_many(docs, ordered=False))
             duplicates = 0
@@ -187,18 +196,87 @@ class MongoStore:
         """Forget the sensor and its readings."""
         return self._run(self._delete(sensor_id))
 
-    async def _readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                        ) -> list[StoredReading]:
+    async def _readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                        newest_first: bool) -> list[StoredReading]:
+        # ts is kept in microseconds (the layout before issue 20), floored to milliseconds
+        # since: the bounds are whole milliseconds, as in SQLite.
+        order = qf.DESCENDING("ts") if newest_first else qf.ASCENDING("ts")
         docs = await self._call(self._db.readings.find(
-            {"sensor": sensor_id, "ts": {"$gte": to_micros(start), "$lt": to_micros(end)}},
+            {"sensor": sensor_id, "ts": {"$gte": ceil_millis(start) * 1000,
+                                         "$lt": ceil_millis(end) * 1000}},
             projection={"_id": 0, "ts": 1, "value": 1},
-            sort=qf.sort(qf.ASCENDING("ts")), limit=limit))
+            sort=qf.sort(order), limit=limit))
         return [StoredReading(from_micros(d["ts"]), d.get("value")) for d in docs]
 
-    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int
-                 ) -> Deferred[list[StoredReading]]:
-        """History in [start, end), oldest first."""
-        return self._run(self._readings(sensor_id, start, end, limit))
+    def readings(self, sensor_id: str, start: datetime, end: datetime, limit: int,
+                 newest_first: bool = False) -> Deferred[list[StoredReading]]:
+        """History in [start, end), oldest first (or newest first)."""
+        return self._run(self._readings(sensor_id, start, end, limit, newest_first))
+
+    def reading_columns(self, sensor_id: str, start: datetime, end: datetime, limit: int
+                        ) -> Deferred[tuple[list[int], list[float | None]]]:
+        """From ``readings``."""
+        return self.readings(sensor_id, start, end, limit).addCallback(columns)
+
+    async def _aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                         ) -> list[Bucket]:
+        start, end = bucket_window(start, end, width_ms)
+        docs = await self._call(self._db.readings.find(
+            {"sensor": sensor_id, "ts": {"$gte": ceil_millis(start) * 1000,
+                                         "$lt": ceil_millis(end) * 1000}},
+            projection={"_id": 0, "ts": 1, "value": 1}))
+        return aggregate_points((StoredReading(from_micros(d["ts"]), d.get("value"))
+                                 for d in docs), width_ms)
+
+    def aggregate(self, sensor_id: str, start: datetime, end: datetime, width_ms: int
+                  ) -> Deferred[list[Bucket]]:
+        """Buckets of the window's readings, computed here (``aggregate``) so that they equal
+        SQLite's."""
+        return self._run(self._aggregate(sensor_id, start, end, width_ms))
+
+    def downsample(self, now: datetime, keep: Retention) -> Deferred[bool]:
+        """No tiers here (buckets come from raw readings, kept forever): nothing to do."""
+        return succeed(False)
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def _append_event(self, event: Event) -> None:
+        await self._call(self._db.events.insert_one(
+            {"kind": event.kind, "subject": event.subject,
+             "ts": to_millis(event.timestamp) * 1000, "seq": next(self._seq),
+             "body": event.body}))
+
+    def append_event(self, event: Event) -> Deferred[None]:
+        """One document of ``events`` (journaled)."""
+        return self._run(self._append_event(event))
+
+    async def _events(self, kind: str, subject: str, start: datetime, end: datetime,
+                      limit: int, *, with_previous: bool) -> list[Event]:
+        a, e = ceil_millis(start) * 1000, ceil_millis(end) * 1000
+        docs = []
+        if with_previous:
+            docs = await self._call(self._db.events.find(
+                {"kind": kind, "subject": subject, "ts": {"$lt": a}},
+                sort=qf.sort(qf.DESCENDING("ts") + qf.DESCENDING("seq")), limit=1))
+        docs += await self._call(self._db.events.find(
+            {"kind": kind, "subject": subject, "ts": {"$gte": a, "$lt": e}},
+            sort=qf.sort(qf.ASCENDING("ts") + qf.ASCENDING("seq")), limit=limit))
+        return [Event(kind, subject, from_micros(d["ts"]), d["body"]) for d in docs]
+
+    def events(self, kind: str, subject: str, start: datetime, end: datetime, limit: int,
+               *, with_previous: bool = False) -> Deferred[list[Event]]:
+        """Events of one subject in a window (and the one before it)."""
+        return self._run(self._events(kind, subject, start, end, limit,
+                                      with_previous=with_previous))
+
+    async def _event_subjects(self, kind: str) -> list[str]:
+        docs = await self._call(self._db.events.find({"kind": kind},
+                                                     projection={"_id": 0, "subject": 1}))
+        return sorted({d["subject"] for d in docs})
+
+    def event_subjects(self, kind: str) -> Deferred[list[str]]:
+        """Subjects with events of ``kind``."""
+        return self._run(self._event_subjects(kind))
 
     # -- documents ---------------------------------------------------------------------------
 

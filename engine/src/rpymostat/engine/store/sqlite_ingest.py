@@ -29,8 +29,14 @@ from rpymostat.shared.sqlthread import ConnectionThread, fire
 
 from ..model import DEFAULT_ZONE, IngestResult, Reading, to_micros
 from .base import earliest_per_sensor, latest_per_sensor
+from .resolution import encode_value, to_millis
+from .sqlite_tiers import mark_stale
 
-_READINGS = ("INSERT OR IGNORE INTO readings (sensor, ts, value) VALUES ", "(?, ?, ?)", "")
+# Rows name their sensor by key; the statement finds its series number (``sqlite_readings``).
+_READINGS = ("INSERT OR IGNORE INTO readings (sensor, ts, value) SELECT s.num, v.column2,"
+             " v.column3 FROM (VALUES ", "(?, ?, ?)",
+             ") AS v JOIN series AS s ON s.key = v.column1")
+_SERIES = ("INSERT OR IGNORE INTO series (key) VALUES ", "(?)", "")
 _SENSORS = (
     "INSERT INTO sensors (id, host_id, sensor_id, type, alias, extra, name, zone, last_value,"
     " last_ts, first_seen) VALUES ",
@@ -65,7 +71,7 @@ def _chunk_sizes(statement: Statement) -> tuple[int, ...]:
     return tuple(1 << k for k in range(largest.bit_length() - 1, -1, -1))
 
 
-_CHUNKS = {statement: _chunk_sizes(statement) for statement in (_READINGS, _SENSORS)}
+_CHUNKS = {statement: _chunk_sizes(statement) for statement in (_READINGS, _SENSORS, _SERIES)}
 
 
 def insert_rows(conn: sqlite3.Connection, statement: Statement,
@@ -88,7 +94,7 @@ class _Call:
     def __init__(self, readings: Sequence[Reading]) -> None:
         latest = latest_per_sensor(readings)
         earliest = earliest_per_sensor(readings)
-        self.rows = [(r.key, to_micros(r.timestamp), r.value) for r in readings]
+        self.rows = [(r.key, to_millis(r.timestamp), encode_value(r.value)) for r in readings]
         self.sensor_rows = [
             (k, r.host_id, r.sensor_id, r.type, r.alias, r.extra, DEFAULT_ZONE, r.value,
              to_micros(r.timestamp), to_micros(earliest[k]))
@@ -98,12 +104,24 @@ class _Call:
         self.d: Deferred[IngestResult] = Deferred()
 
 
-def _write_alone(conn: sqlite3.Connection, call: _Call) -> tuple[bool, Any]:
+def _late(rows: Sequence[tuple[str, int, Any]], watermark: int | None
+          ) -> list[tuple[str, int]]:
+    """(key, ms) of the rows older than the downsampler's watermark (``sqlite_tiers``)."""
+    if watermark is None:
+        return []
+    return [(key, ts) for key, ts, _v in rows if ts < watermark]
+
+
+def _write_alone(conn: sqlite3.Connection, call: _Call, watermark: int | None = None
+                 ) -> tuple[bool, Any]:
     conn.execute("SAVEPOINT ingest_one")
     try:
+        insert_rows(conn, _SERIES, [(key,) for key in call.ids])
         before = conn.total_changes
         insert_rows(conn, _READINGS, call.rows)
         stored = conn.total_changes - before
+        if late := _late(call.rows, watermark):
+            mark_stale(conn, late)
         insert_rows(conn, _SENSORS, call.sensor_rows)
     except Exception:
         conn.execute("ROLLBACK TO ingest_one")
@@ -113,21 +131,27 @@ def _write_alone(conn: sqlite3.Connection, call: _Call) -> tuple[bool, Any]:
     return True, IngestResult(ids=call.ids, stored=stored, duplicates=len(call.rows) - stored)
 
 
-def write_calls(conn: sqlite3.Connection, calls: list[_Call]) -> list[tuple[bool, Any]]:
-    """Every call's readings: together when none is a duplicate, else each on its own."""
+def write_calls(conn: sqlite3.Connection, calls: list[_Call], watermark: int | None = None
+                ) -> list[tuple[bool, Any]]:
+    """Every call's readings: together when none is a duplicate, else each on its own; the
+    downsampled buckets of readings older than ``watermark`` are marked stale."""
     rows = [row for call in calls for row in call.rows]
     conn.execute("SAVEPOINT ingest")
     with contextlib.suppress(Exception):  # each call on its own says which, and fails alone
+        insert_rows(conn, _SERIES, [(key,) for key in dict.fromkeys(
+            key for call in calls for key in call.ids)])
         before = conn.total_changes
         insert_rows(conn, _READINGS, rows)
         if conn.total_changes - before == len(rows):
+            if late := _late(rows, watermark):
+                mark_stale(conn, late)
             insert_rows(conn, _SENSORS, [row for call in calls for row in call.sensor_rows])
             conn.execute("RELEASE ingest")
             return [(True, IngestResult(ids=call.ids, stored=len(call.rows), duplicates=0))
                     for call in calls]
     conn.execute("ROLLBACK TO ingest")
     conn.execute("RELEASE ingest")
-    return [_write_alone(conn, call) for call in calls]
+    return [_write_alone(conn, call, watermark) for call in calls]
 
 
 class _Flush:
@@ -141,7 +165,7 @@ class _Flush:
     def __call__(self, conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
         if self.calls is None:
             self.calls = self._queue.take()
-        return write_calls(conn, self.calls)
+        return write_calls(conn, self.calls, self._queue.watermark)
 
 
 class IngestQueue:
@@ -155,6 +179,8 @@ class IngestQueue:
         self._writer = writer
         self._lock = threading.Lock()
         self._waiting: list[_Call] = []
+        # The downsampler's watermark (writer thread only; never below the one on disk).
+        self.watermark: int | None = None
 
     def add(self, readings: Sequence[Reading]) -> Deferred[IngestResult]:
         """Fires with the call's result once its readings are committed."""
