@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generic_thermostat import GenericThermostat
+from ha_thermostat import HAThermostat, ScheduledHA
 
 from rpymostat.engine.schedule.resolve import Rule, Segment, Target
 from rpymostat.engine.schedule.rules import Schedule, ZoneRules, plan
@@ -222,8 +223,24 @@ def ours(season: Season, timeline: Timeline, tolerance: float | None = None) -> 
     return control
 
 
-def baseline(season: Season, timeline: Timeline) -> Controller:
-    """Home Assistant's generic_thermostat following the schedule's target."""
+def baseline(season: Season, timeline: Timeline, lead_s: float = 0.0) -> Controller:
+    """Home Assistant's generic_thermostat as its current source has it
+    (``ha_thermostat.py``), its target set by a schedule automation whenever the schedule's
+    target ``lead_s`` ahead changes (0: on time; 1 h, 2 h: the schedule moved earlier by hand,
+    what a Home Assistant user does instead of predictive start)."""
+    zone, _ = season_zone(season)
+    ha = ScheduledHA(HAThermostat(ac_mode=season.mode == "cool"), lead_s)
+
+    def control(now: float, temp: float, _t_out: float, _true: float) -> tuple[bool, bool]:
+        on = ha.control(now, temp, timeline.target(zone, now + lead_s))
+        return (on, False) if season.mode == "heat" else (False, on)
+
+    return control
+
+
+def baseline_pre2025(season: Season, timeline: Timeline) -> Controller:
+    """Home Assistant's generic_thermostat as it was before 2025 (``generic_thermostat.py``:
+    inclusive comparisons, min_cycle_duration in both directions), on time."""
     zone, _ = season_zone(season)
     thermostat = GenericThermostat(ac_mode=season.mode == "cool")
 
