@@ -57,7 +57,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,9 +74,9 @@ from rpymostat.engine.schedule.schedulers import BUILTIN
 from rpymostat.engine.sim.houses import KINDS, ThermalHouse
 from rpymostat.engine.sim.model import OutdoorModel
 from rpymostat.engine.zones.decide import ZoneReading
-from rpymostat.engine.zones.deciders.base import OutputState
-from rpymostat.engine.zones.deciders.hysteresis import HysteresisDecider
+from rpymostat.engine.zones.deciders.base import OutputState, installed_deciders
 from rpymostat.engine.zones.model import Zone
+from rpymostat.engine.zones.propose import propose
 from rpymostat.engine.zones.step import ZoneMind, horizon_s, turn
 from rpymostat.shared.schema import with_defaults
 
@@ -116,6 +116,8 @@ SEASON_BY_NAME = {s.name: s for s in SEASONS}
 HOUSES = tuple(KINDS)
 OVERSHOOT_WINDOW_S = 4 * 3600.0
 REPORT_SEEDS = "21-60"
+DECIDER: dict[str, Any] = {"name": "hysteresis", "params": {}}  # --decider (tuning only)
+ZONE_OVERRIDES: dict[str, Any] = {}  # --zone (tuning only)
 
 
 def weekly(seq: int, name: str, days: str, start: str, end: str, target: float) -> Schedule:
@@ -127,7 +129,7 @@ def weekly(seq: int, name: str, days: str, start: str, end: str, target: float) 
 def season_zone(season: Season) -> tuple[Zone, ZoneRules]:
     """The zone as a user would set it up through the API, and its rules."""
     zone = Zone(id="house", name="House", mode=season.mode, timezone=TZ.key,
-                default_target=Target(season.night))
+                default_target=Target(season.night), **ZONE_OVERRIDES)
     rules = ZoneRules(TZ, Rule("default", "house", "night", zone.default_target, 0), (
         weekly(1, "day", "mon,thu-sun", "06:30", "22:30", season.day),
         weekly(2, "away", "tue-wed", "00:00", "24:00", season.away),
@@ -250,16 +252,32 @@ def simulate(season: Season, kind: str, control: Controller, seed: int) -> Trace
     return trace
 
 
-def ours(season: Season, timeline: Timeline, tolerance: float | None = None) -> Controller:
+def ours(season: Season, timeline: Timeline, tolerance: float | None = None,
+         adopt: bool = False) -> Controller:
     """The engine's turn, with its memory, as the decision loop runs it (the hysteresis
-    decider's defaults, or both tolerances set to ``tolerance``)."""
+    decider's defaults, or both tolerances set to ``tolerance``). With ``adopt``, the zone
+    takes the engine's proposal (``zones.propose``) when the learning week ends — what a user
+    accepts with one click."""
     zone, _ = season_zone(season)
+    adopt_at = season.start.timestamp() + WEEK_S if adopt else float("inf")
     params = {} if tolerance is None else {"cold_tolerance": tolerance,
                                            "hot_tolerance": tolerance}
-    mind = ZoneMind(HysteresisDecider(with_defaults(params, HysteresisDecider.schema)))
+    plugin = installed_deciders()[DECIDER["name"]]
+    if DECIDER["name"] != "hysteresis":
+        params = dict(DECIDER["params"])
+    else:
+        params = {**DECIDER["params"], **params}
+    mind = ZoneMind(plugin(with_defaults(params, plugin.schema)))
     outputs = {"heat": OutputState(), "cool": OutputState()}
 
     def control(now: float, temp: float, t_out: float, _true: float) -> tuple[bool, bool]:
+        nonlocal zone, adopt_at
+        if now >= adopt_at:
+            adopt_at = float("inf")
+            proposal = propose(zone, temp=temp, outdoor=t_out, learner=mind.learner,
+                               lag=mind.lag)
+            zone = replace(zone, max_head_start_s=proposal["max_head_start_s"])
+            control.proposal = proposal  # type: ignore[attr-defined]
         segs = timeline.window(now, horizon_s(zone))
         z_reading = ZoneReading(temp, "house", 1, 0, temp, t_out)
         done = turn(zone, mind, now=now, plan=segs, reading=z_reading, heat=outputs["heat"],
@@ -270,6 +288,7 @@ def ours(season: Season, timeline: Timeline, tolerance: float | None = None) -> 
         return outputs["heat"].on, outputs["cool"].on
 
     control.mind = mind  # type: ignore[attr-defined]
+    control.proposal = None  # type: ignore[attr-defined]
     return control
 
 
@@ -365,15 +384,15 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
-CONTROLLERS = ("ours", "ha", "ha_lead_1h", "ha_lead_2h", "ha_pre2025")
+CONTROLLERS = ("ours", "ours_proposed", "ha", "ha_lead_1h", "ha_lead_2h", "ha_pre2025")
 REFERENCE = "ha_lead_1h"
 
 
 def controller(name: str, season: Season, timeline: Timeline, tolerance: float | None
                ) -> Controller:
     """A controller by name, fresh for one run."""
-    if name == "ours":
-        return ours(season, timeline, tolerance)
+    if name in ("ours", "ours_proposed"):
+        return ours(season, timeline, tolerance, adopt=name == "ours_proposed")
     if name == "ha_pre2025":
         return baseline_pre2025(season, timeline)
     lead_h = {"ha": 0.0, "ha_lead_1h": 1.0, "ha_lead_2h": 2.0}[name]
@@ -395,6 +414,10 @@ def week_result(kind: str, season: Season, seed: int, tolerance: float | None = 
             mind = ctl.mind  # type: ignore[attr-defined]
             model = mind.learner.model(season.mode)
             out["learnt_rate"] = model.to_json() if model else None
+            out["learnt_lag"] = mind.lag.to_json()[
+                "cool" if season.mode == "cool" else "heat"]
+        if name == "ours_proposed":
+            out["proposal"] = ctl.proposal  # type: ignore[attr-defined]
     return out
 
 
@@ -491,7 +514,14 @@ def main() -> None:
     parser.add_argument("--tolerance", type=float, default=None,
                         help="ours: both hysteresis tolerances, °C (default: the decider's)")
     parser.add_argument("--weeks", action="store_true", help="also list every scored week")
+    parser.add_argument("--decider", default="hysteresis",
+                        help="ours: another decider (tuning only; the report uses the default)")
+    parser.add_argument("--decider-params", default="{}", help="ours: its parameters, JSON")
+    parser.add_argument("--zone", default="{}",
+                        help="zone settings, JSON, e.g. {\"max_head_start_s\": 14400} (tuning)")
     args = parser.parse_args()
+    DECIDER.update(name=args.decider, params=json.loads(args.decider_params))
+    ZONE_OVERRIDES.update(json.loads(args.zone))
     began = time.perf_counter()
     seeds = parse_seeds(args.seeds)
     kinds = args.houses.split(",")

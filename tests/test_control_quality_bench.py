@@ -34,8 +34,8 @@ def test_json_reports_each_house_and_season_with_ratios_and_goals() -> None:
         ("underfloor", "summer")]
     assert result["reference"] == "ha_lead_1h"
     for s in result["summaries"]:
-        assert set(s["controllers"]) == {"ours", "ha", "ha_lead_1h", "ha_lead_2h",
-                                         "ha_pre2025"}
+        assert set(s["controllers"]) == {"ours", "ours_proposed", "ha", "ha_lead_1h",
+                                         "ha_lead_2h", "ha_pre2025"}
         for kpis in s["controllers"].values():
             assert set(kpis) >= KPIS
         ref = s["controllers"]["ha_lead_1h"]
@@ -51,6 +51,8 @@ def test_json_reports_each_house_and_season_with_ratios_and_goals() -> None:
         assert week["ours"]["morning_changes"] == week["ha"]["morning_changes"] == 5
         assert week["ours"]["changes"] == 6
         assert week["learnt_rate"] is not None
+        assert week["proposal"]["decider"] == "hysteresis"
+        assert week["proposal"]["max_head_start_s"] >= 7200
 
 
 def test_the_same_seed_gives_the_same_numbers() -> None:

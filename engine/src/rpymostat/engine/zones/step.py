@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ..schedule.resolve import Segment
 from .decide import SafetyMemory, ZoneReading, ZoneVerdict, decide_zone
 from .deciders.base import Decider, OutputState, Verdict
+from .lag import LagLearner
 from .learn import RateLearner
 from .model import Zone
 from .predict import Change, EarlyStart, early_start
@@ -23,6 +24,7 @@ class ZoneMind:
     memory: SafetyMemory = field(default_factory=SafetyMemory)
     learner: RateLearner = field(default_factory=RateLearner)
     early: EarlyStart | None = None
+    lag: LagLearner = field(default_factory=LagLearner)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def turn(zone: Zone, mind: ZoneMind, *, now: float, plan: Sequence[Segment],
     ``heat``/``cool`` are the outputs as they have been since the previous turn."""
     learnt = mind.learner.observe(now, reading.temperature, reading.outdoor,
                                   heating=heat.on, cooling=cool.on)
+    mind.lag.observe(now, reading.temperature, heating=heat.on, cooling=cool.on)
     target_c = zone.celsius(plan[0].rule.target)
     mind.early = early_start(zone, now=now, target_c=target_c, changes=changes(zone, plan),
                              temp=reading.temperature, outdoor=reading.outdoor,
