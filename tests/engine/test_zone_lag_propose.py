@@ -91,3 +91,22 @@ def test_proposal_while_learning_keeps_the_zones_setting() -> None:
     zone = Zone(id="z", name="Z", mode="heat", timezone="UTC", max_head_start_s=3600)
     out = propose(zone, temp=20.0, outdoor=5.0, learner=RateLearner(), lag=LagLearner())
     assert out["max_head_start_s"] == 3600 and "learning" in out["why"]
+
+
+def test_the_zones_state_shows_the_proposal() -> None:
+    """``GET /v1/zones/<z>`` carries ``proposal``: while learning, the zone's own head start
+    and a reason that says so; with a learnt rate too slow for 2 h, a longer head start."""
+    from ..test_learn import constant_learner
+    from ..test_zone_control import engine_with, send, zone_state
+    from ..test_zone_predictive import seed_learner
+
+    engine = engine_with()
+    send(engine, ("living", 18))
+    proposal = zone_state(engine)["proposal"]
+    assert proposal["decider"] == "hysteresis" and proposal["max_head_start_s"] == 7200
+    assert "learning the heating rate" in proposal["why"]
+    engine = engine_with()
+    seed_learner(engine, constant_learner(0.8))  # 4 K take 5 h
+    send(engine, ("living", 18))
+    proposal = zone_state(engine)["proposal"]
+    assert proposal["max_head_start_s"] == 6 * 3600  # 5 h × 1.15 + 10 min, up to 6 h
