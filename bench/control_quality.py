@@ -222,9 +222,10 @@ def weather(season: Season, seed: int) -> Weather:
     return _WEATHER[key]
 
 
-def simulate(season: Season, kind: str, control: Controller, seed: int) -> Trace:
+def simulate(season: Season, kind: str, control: Controller, seed: int,
+             windows: Sequence[tuple[float, float]] = ()) -> Trace:
     """Run the learning week and the scored week on a house of ``kind``; trace the scored
-    one."""
+    one. ``windows``: (from, to) epoch seconds when a window stands open."""
     sky = weather(season, seed)
     start = season.start.timestamp()
     house = ThermalHouse(KINDS[kind], season.night, solar_kw=season.solar_kw)
@@ -246,6 +247,8 @@ def simulate(season: Season, kind: str, control: Controller, seed: int) -> Trace
         heater, cooler = heat_on, cool_on
         house.set_output("heat", heater)
         house.set_output("cool", cooler)
+        if windows:
+            house.set_window(any(a <= now < b for a, b in windows))
         house.advance(TICK_S, sky.mid[i], sky.hour[i])
         if scored:
             trace.energy_kwh += house.heat_kwh + house.cool_kwh - before

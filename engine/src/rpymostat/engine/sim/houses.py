@@ -50,6 +50,9 @@ from .model import MAX_STEP, solar_share
 
 Matrix = list[list[float]]
 FLOW_C = 35.0  # the heat pump's flow temperature (W35)
+# A window wide open: an assumption, not a measurement — 0.3 kW/K is about 880 m³/h of outdoor
+# air (0.34 Wh/(m³K)), a casement wide open with some cross-draught.
+WINDOW_KW_PER_K = 0.3
 
 
 @dataclass(frozen=True)
@@ -166,12 +169,28 @@ class ThermalHouse:
     heat_delivered_kwh: float = 0.0
     cool_kwh: float = 0.0
     switches: int = 0
+    window_open: bool = False
+    window_kw_per_k: float = WINDOW_KW_PER_K
     x: list[float] = field(default_factory=list)
-    _phi: dict[float, Matrix] = field(default_factory=dict, repr=False)
+    _phi: dict[tuple[bool, float], Matrix] = field(default_factory=dict, repr=False)
+    _built: dict[bool, tuple[Matrix, Matrix, list[float]]] = field(default_factory=dict,
+                                                                   repr=False)
 
     def __post_init__(self) -> None:
+        self.x = [self.temp_c] * len(self.kind.nodes())
+        self._build()
+
+    def set_window(self, is_open: bool) -> None:
+        """Open or close a window: ``window_kw_per_k`` more from the air to the outdoors."""
+        if is_open != self.window_open:
+            self.window_open = is_open
+            self._build()
+
+    def _build(self) -> None:
+        if self.window_open in self._built:
+            self.cond_inv, self.a, self.g_out = self._built[self.window_open]
+            return
         names = self.kind.nodes()
-        self.x = [self.temp_c] * len(names)
         n = len(names)
         k = self.kind
         cap = {"air": k.c_air, "mass": k.c_mass, "emitter": k.c_emitter}
@@ -186,8 +205,9 @@ class ThermalHouse:
             cond[i][j] -= 1 / r
             cond[j][i] -= 1 / r
 
-        cond[0][0] += 1 / k.r_air_out
-        self.g_out[0] = 1 / k.r_air_out
+        air_out = 1 / k.r_air_out + (self.window_kw_per_k if self.window_open else 0.0)
+        cond[0][0] += air_out
+        self.g_out[0] = air_out
         if "mass" in idx:
             join("air", "mass", k.r_air_mass)
             cond[idx["mass"]][idx["mass"]] += 1 / k.r_mass_out
@@ -199,6 +219,7 @@ class ThermalHouse:
         self.cond = cond
         self.cond_inv = _inverse(cond)
         self.a = [[-cond[i][j] / self.caps[i] for j in range(n)] for i in range(n)]
+        self._built[self.window_open] = (self.cond_inv, self.a, self.g_out)
 
     def names(self) -> list[str]:
         return self.kind.nodes()
@@ -208,10 +229,11 @@ class ThermalHouse:
         return self.x[self.names().index(name)]
 
     def phi(self, dt: float) -> Matrix:
-        """e^{A·dt}, cached per step length."""
-        if dt not in self._phi:
-            self._phi[dt] = expm([[v * dt for v in row] for row in self.a])
-        return self._phi[dt]
+        """e^{A·dt}, cached per step length (and window state)."""
+        key = (self.window_open, dt)
+        if key not in self._phi:
+            self._phi[key] = expm([[v * dt for v in row] for row in self.a])
+        return self._phi[key]
 
     def heat_kw(self, outdoor: float) -> float:
         """Heat the heat source gives now (kW thermal)."""

@@ -14,6 +14,7 @@ from .lag import LagLearner
 from .learn import RateLearner
 from .model import Zone
 from .predict import Change, EarlyStart, early_start
+from .window import WindowDetector
 
 
 @dataclass
@@ -25,6 +26,7 @@ class ZoneMind:
     learner: RateLearner = field(default_factory=RateLearner)
     early: EarlyStart | None = None
     lag: LagLearner = field(default_factory=LagLearner)
+    window: WindowDetector | None = None  # open-window detection (None: off)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,13 @@ def turn(zone: Zone, mind: ZoneMind, *, now: float, plan: Sequence[Segment],
     run_to = mind.early.change.target_c if mind.early else target_c
     zv = decide_zone(zone, reading, run_to, heat=heat, cool=cool, decider=mind.decider,
                      memory=mind.memory, now=now)
+    if mind.window is not None:
+        mind.window.observe(now, reading.temperature, heating=heat.on)
+        if mind.window.is_open and zv.verdict.heat and not zv.safety and not zv.safe_mode:
+            v = zv.verdict
+            zv = ZoneVerdict(Verdict(False, v.cool, "window-open", f"window open:"
+                                     f" {mind.window.reason}; heat off ({v.reason})"),
+                             zv.heat_setpoint, zv.cool_setpoint, zv.safe_mode)
     if mind.early is not None and not zv.safe_mode:
         zv = _explained(zv, mind.early, now)
     return Turn(zv, target_c, mind.early, learnt)
