@@ -73,12 +73,13 @@ def test_a_fresh_learner_proposes_nothing_yet() -> None:
 
 def test_proposal_asks_a_longer_head_start_for_a_slow_house() -> None:
     """Underfloor heating's learnt rate needs more than the default 2 h for a 4 K rise: the
-    proposal is that need rounded up to half an hour (at most 8 h); the light house keeps 2 h."""
+    proposal is that need rounded up to half an hour (at most 6 h, the zone's limit); the
+    light house keeps 2 h."""
     zone = Zone(id="z", name="Z", mode="heat", timezone="UTC")
     lag, rates, _, _ = cycle("underfloor", 72)
     slow = propose(zone, temp=17.0, outdoor=0.0, learner=rates, lag=lag)
     assert slow["decider"] == "hysteresis"
-    assert 7200 < slow["max_head_start_s"] <= 8 * 3600
+    assert 7200 < slow["max_head_start_s"] <= 6 * 3600
     assert slow["max_head_start_s"] % 1800 == 0
     lag, rates, _, _ = cycle("timber", 72)
     fast = propose(zone, temp=17.0, outdoor=0.0, learner=rates, lag=lag)

@@ -21,7 +21,7 @@ from .model import Zone
 from .predict import MARGIN, SLACK_S
 
 RISE_K = 4.0
-MAX_PROPOSED_S = 8 * 3600.0
+MAX_PROPOSED_S = 21_600.0  # the zone's max_head_start_s may be at most 6 h (bodies.py)
 STEP_S = 1800.0
 
 
