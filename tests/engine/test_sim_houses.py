@@ -153,3 +153,19 @@ def test_steady_state_is_ua_times_the_difference() -> None:
         house.set_output("heat", True)
         run(house, 24 * 30)
         assert house.temp_c == pytest.approx(kind.heater_kw / kind.ua_kw_per_k(), rel=1e-3)
+
+
+def test_an_open_window_adds_its_conductance_and_closing_restores_it() -> None:
+    """Heater on for weeks at 0 °C: with a window open the air settles at P / (UA + 0.3 kW/K);
+    closed again, at P / UA; the nodes keep their temperatures across the switch."""
+    kind = KINDS["timber"]
+    house = ThermalHouse(kind, 20.0)
+    house.set_output("heat", True)
+    house.set_window(True)
+    run(house, 24 * 30)
+    assert house.temp_c == pytest.approx(kind.heater_kw / (kind.ua_kw_per_k() + 0.3), rel=1e-3)
+    before = house.temp_c
+    house.set_window(False)
+    assert house.temp_c == before
+    run(house, 24 * 30)
+    assert house.temp_c == pytest.approx(kind.heater_kw / kind.ua_kw_per_k(), rel=1e-3)
