@@ -21,6 +21,8 @@ What runs
   whole schedule moved earlier by hand (what a Home Assistant user does instead of predictive
   start); ``ha_pre2025`` (``generic_thermostat.py``, the rules before early 2025, only to show
   what earlier figures were measured against).
+- ``ours_proposed``: ours adopting, when the learning week ends, what the engine proposes in
+  the zone's state (``zones.propose``: a longer head start where the learnt rate needs it).
 - Schedule (Europe/Berlin): 21 °C 06:30–22:30, 17 °C at night, 15 °C all day on two away
   days (Tue, Wed); in summer, cooling: 24 °C by day, 27 °C at night, 29 °C when away.
 
