@@ -46,7 +46,8 @@ bench: venv
 	$(BIN)/python bench/sensor_agent.py
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/schedule.py
-	$(BIN)/python bench/control_quality.py
+	$(BIN)/python bench/control_quality.py --seeds 21-22
+	$(BIN)/python bench/window_open.py --seeds 21
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache .hypothesis
