@@ -48,7 +48,8 @@ bench: venv
 	$(BIN)/python bench/sensor_agent.py
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/schedule.py
-	$(BIN)/python bench/control_quality.py
+	$(BIN)/python bench/control_quality.py --seeds 21-22
+	$(BIN)/python bench/window_open.py --seeds 21
 
 vendor-webui:
 	@command -v npm >/dev/null || { echo "vendor-webui needs npm (Node), at development time only"; exit 1; }

@@ -1,4 +1,6 @@
-"""The baseline: Home Assistant's ``generic_thermostat`` as documented, for one output.
+"""The PRE-2025 baseline: Home Assistant's ``generic_thermostat`` before pull requests #136298
+and #138209 (early 2025), for one output. Kept only to show what earlier benchmark figures
+were measured against; the benchmark's baseline is ``ha_thermostat.py`` (the current source).
 
 From the integration's documentation (home-assistant.io/integrations/generic_thermostat) and
 its ``_async_control_heating``:

@@ -1,4 +1,4 @@
-"""The benchmark's baseline (bench/generic_thermostat.py) follows Home Assistant's
+"""The pre-2025 baseline (bench/generic_thermostat.py, kept for comparison) follows Home Assistant's
 generic_thermostat rules: on at target − cold_tolerance (inclusive: ``target >= current +
 cold_tolerance``), off at target + hot_tolerance (``current >= target + hot_tolerance``),
 min_cycle_duration holding the switch in both directions, ac_mode the mirror image."""

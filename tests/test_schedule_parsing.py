@@ -307,7 +307,7 @@ def test_cron_dom_only_or_dow_only_restricts_alone() -> None:
     dow = parse_cron("0 8 * * mon")
     assert [d.day for d in _firing_days(dow, date(2026, 6, 1), date(2026, 6, 30))] == [
         1, 8, 15, 22, 29]
-    # '*/1' is as unrestricted as '*': day-of-week alone decides
+    # '*/1' starts with '*': unrestricted (Vixie), day-of-week alone decides
     star_one = parse_cron("0 8 */1 * mon")
     assert [d.day for d in _firing_days(star_one, date(2026, 6, 1), date(2026, 6, 30))] == [
         1, 8, 15, 22, 29]

@@ -3,9 +3,13 @@
 The usual syntax: ``*``, ``*/n``, ``a-b``, ``a-b/n``, lists with ``,``; month names
 (``jan``..``dec``) and day names (``sun``..``sat``, 0 and 7 are Sunday); the macros
 ``@yearly``/``@annually``, ``@monthly``, ``@weekly``, ``@daily``/``@midnight``, ``@hourly``.
-As in Vixie cron, when both day-of-month and day-of-week are restricted, a day matching either
-one fires. Errors name the field and the offending part: ``field 2 (hour): 25 is out of range
-0-23``. Firings are wall-clock times in the zone's time zone (see timespec's DST rule).
+As in Vixie cron, a day-of-month or day-of-week field that *starts with* ``*`` (``*``,
+``*/2``, ``*/3,5``) is unrestricted: then a day must match both fields (AND); only when
+neither starts with ``*`` does a day matching either one fire (OR). ``0 0 */2 * mon`` fires on
+odd days that are Mondays, ``0 0 1 * mon`` on the 1st and on every Monday (checked against
+``cronsim`` in tests/engine/test_cron_vs_cronsim.py). Errors name the field and the offending
+part: ``field 2 (hour): 25 is out of range 0-23``. Firings are wall-clock times in the zone's
+time zone (see timespec's DST rule).
 """
 
 from collections.abc import Iterator
@@ -34,22 +38,19 @@ class CronSpec:
     days: frozenset[int]
     months: frozenset[int]
     weekdays: frozenset[int]  # 0 = Sunday .. 6 = Saturday
-    days_restricted: bool
+    days_restricted: bool  # the field does not start with ``*``
     weekdays_restricted: bool
 
     def matches_day(self, day: date) -> bool:
-        """Whether the expression fires on ``day`` at all."""
+        """Whether the expression fires on ``day`` at all (Vixie's OR only when both day
+        fields are restricted; AND otherwise)."""
         if day.month not in self.months:
             return False
         dom = day.day in self.days
         dow = (day.weekday() + 1) % 7 in self.weekdays
         if self.days_restricted and self.weekdays_restricted:
             return dom or dow
-        if self.days_restricted:
-            return dom
-        if self.weekdays_restricted:
-            return dow
-        return True
+        return dom and dow
 
     def firings(self, first: date, last: date) -> Iterator[datetime]:
         """Naive wall-clock firing times on the days ``first``..``last`` (inclusive)."""
@@ -76,7 +77,8 @@ def _value(text: str, index: int, names: tuple[str, ...] | None, offset: int) ->
 
 
 def _field(text: str, index: int) -> tuple[set[int], bool]:
-    """The values one field allows, and whether it restricts anything (not ``*``)."""
+    """The values one field allows, and whether it is restricted in Vixie cron's sense (it
+    does not start with ``*``)."""
     name, low, high = FIELDS[index]
     names = MONTHS if index == 3 else WEEKDAYS if index == 4 else None
     offset = 1 if index == 3 else 0
@@ -105,7 +107,7 @@ def _field(text: str, index: int) -> tuple[set[int], bool]:
     if index == 4 and 7 in values:
         values.discard(7)
         values.add(0)
-    return values, text not in ("*", "*/1")
+    return values, not text.startswith("*")
 
 
 def parse_cron(expression: str) -> CronSpec:

@@ -38,9 +38,11 @@ from .book import ZoneBook
 from .decide import ZoneReading, ZoneVerdict
 from .deciders.base import DeciderPlugin, OutputState
 from .hold import LIMIT_ALARMS, held_outputs, held_record, limit_alarms
+from .lag import LagLearner
 from .learn import RateLearner
 from .model import DEFAULT_DECIDER, Zone
 from .predict import time_to_target
+from .propose import propose
 from .step import ZoneMind, horizon_s, turn
 
 _log = Logger(namespace="rpymostat.engine.zones")
@@ -246,6 +248,7 @@ class ZoneControl(Service):
             fresh = ZoneRuntime(ZoneMind(decider), key)
             if rt is not None:
                 fresh.mind.memory, fresh.mind.learner = rt.mind.memory, rt.mind.learner
+                fresh.mind.lag = rt.mind.lag
                 fresh.last, fresh.decisions, fresh.number = rt.last, rt.decisions, rt.number
             else:
                 fresh.mind.learner = self._learnt.pop(zone.id, RateLearner(self._scale))
@@ -398,7 +401,15 @@ class ZoneControl(Service):
                             for e in self.zone_outputs(zone_id)],
                 "outdoor": reading.outdoor,
                 **self.predictive_json(zone, reading, last),
+                "proposal": self.proposal_json(zone, reading),
                 "decision": last}
+
+    def proposal_json(self, zone: Zone, reading: ZoneReading) -> dict[str, Any]:
+        """The decider and head start the engine proposes from what it learnt (propose.py)."""
+        rt = self.runtime.get(zone.id)
+        learner = rt.mind.learner if rt else self._learnt.get(zone.id, RateLearner())
+        return propose(zone, temp=reading.temperature, outdoor=reading.outdoor,
+                       learner=learner, lag=rt.mind.lag if rt else LagLearner())
 
     def predictive_json(self, zone: Zone, reading: ZoneReading, last: dict[str, Any] | None
                         ) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from ..schedule.resolve import Segment
 from .decide import SafetyMemory, ZoneReading, ZoneVerdict, decide_zone
 from .deciders.base import Decider, OutputState, Verdict
+from .lag import LagLearner
 from .learn import RateLearner
 from .model import Zone
 from .predict import Change, EarlyStart, early_start
+from .window import WindowDetector
 
 
 @dataclass
@@ -23,6 +25,8 @@ class ZoneMind:
     memory: SafetyMemory = field(default_factory=SafetyMemory)
     learner: RateLearner = field(default_factory=RateLearner)
     early: EarlyStart | None = None
+    lag: LagLearner = field(default_factory=LagLearner)
+    window: WindowDetector | None = None  # open-window detection (None: off)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ def turn(zone: Zone, mind: ZoneMind, *, now: float, plan: Sequence[Segment],
     ``heat``/``cool`` are the outputs as they have been since the previous turn."""
     learnt = mind.learner.observe(now, reading.temperature, reading.outdoor,
                                   heating=heat.on, cooling=cool.on)
+    mind.lag.observe(now, reading.temperature, heating=heat.on, cooling=cool.on)
     target_c = zone.celsius(plan[0].rule.target)
     mind.early = early_start(zone, now=now, target_c=target_c, changes=changes(zone, plan),
                              temp=reading.temperature, outdoor=reading.outdoor,
@@ -60,6 +65,13 @@ def turn(zone: Zone, mind: ZoneMind, *, now: float, plan: Sequence[Segment],
     run_to = mind.early.change.target_c if mind.early else target_c
     zv = decide_zone(zone, reading, run_to, heat=heat, cool=cool, decider=mind.decider,
                      memory=mind.memory, now=now)
+    if mind.window is not None:
+        mind.window.observe(now, reading.temperature, heating=heat.on)
+        if mind.window.is_open and zv.verdict.heat and not zv.safety and not zv.safe_mode:
+            v = zv.verdict
+            zv = ZoneVerdict(Verdict(False, v.cool, "window-open", f"window open:"
+                                     f" {mind.window.reason}; heat off ({v.reason})"),
+                             zv.heat_setpoint, zv.cool_setpoint, zv.safe_mode)
     if mind.early is not None and not zv.safe_mode:
         zv = _explained(zv, mind.early, now)
     return Turn(zv, target_c, mind.early, learnt)
