@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from .mongo_double import MongoWireDouble
 from .processes import Daemon, engine
 
 
@@ -28,3 +29,12 @@ def engine_factory(tmp_path: Path) -> Iterator:
 def running_engine(engine_factory) -> Daemon:
     """One started engine on SQLite in a temporary data dir."""
     return engine_factory().start()
+
+
+@pytest.fixture
+def double() -> Iterator[MongoWireDouble]:
+    """A fresh MongoDB wire-protocol double (mongomock behind a socket) for each test."""
+    d = MongoWireDouble()
+    d.start()
+    yield d
+    d.stop()

@@ -145,3 +145,16 @@ def wait_for(predicate: Any, timeout: float, what: str) -> Any:
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def relay_agent_process(tmp_path: Path, engine_port: int, host: str, *options: str) -> Daemon:
+    """A relay agent (console script) on a free port, given the engine's address, with host id
+    ``host`` and ``options`` (outputs, watchdog)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RPYMOSTAT_")}
+    env.update({"RPYMOSTAT_DATA_DIR": str(tmp_path / "agent-data"), "RPYMOSTAT_TOKEN": TOKEN,
+                "RPYMOSTAT_HOST_ID": host, "RPYMOSTAT_ADVERTISE": "off",
+                "RPYMOSTAT_HTTP_TIMEOUT": "2"})
+    argv = [str(BIN / "rpymostat-relay-agent"), "-a", "127.0.0.1", "-p", str(engine_port),
+            "--listen", f"tcp:{port}:interface=127.0.0.1", *options]
+    return Daemon(argv, env, port, tmp_path / "agent.log")

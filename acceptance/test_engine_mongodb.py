@@ -1,9 +1,7 @@
 """The engine process on the MongoDB backend (txmongo over a real socket) against the
 MongoWireDouble — a wire-protocol test double backed by mongomock, not a MongoDB server."""
 
-from collections.abc import Iterator
 
-import pytest
 
 from .mongo_double import MongoWireDouble
 from .processes import Daemon
@@ -11,14 +9,6 @@ from .processes import Daemon
 SEED = {"host_id": "myhostid", "sensors": {"1058F50F01080047": {
     "type": "DS18S20", "value": 24.3125}}}
 
-
-@pytest.fixture
-def double() -> Iterator[MongoWireDouble]:
-    """A fresh double for each test."""
-    d = MongoWireDouble()
-    d.start()
-    yield d
-    d.stop()
 
 
 def test_engine_on_mongodb_round_trip(engine_factory, double: MongoWireDouble) -> None:

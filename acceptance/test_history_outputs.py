@@ -2,27 +2,19 @@
 engine's bus, the engine records each change, and GET /v1/history and GET /v1/stats/runtime
 give the output's on-interval and on-time."""
 
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from .processes import BIN, TOKEN, Daemon, assert_clean_exit, free_port, wait_for
+from .processes import Daemon, assert_clean_exit, free_port, relay_agent_process, wait_for
 
 HOST = "history-pi"
 
 
 def _agent(tmp_path: Path, engine_port: int) -> Daemon:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RPYMOSTAT_")}
-    env.update({"RPYMOSTAT_DATA_DIR": str(tmp_path / "agent-data"), "RPYMOSTAT_TOKEN": TOKEN,
-                "RPYMOSTAT_HOST_ID": HOST, "RPYMOSTAT_ADVERTISE": "off",
-                "RPYMOSTAT_HTTP_TIMEOUT": "2"})
-    argv = [str(BIN / "rpymostat-relay-agent"), "-a", "127.0.0.1", "-p", str(engine_port),
-            "--listen", f"tcp:{port}:interface=127.0.0.1", "-o", "heat=dummy"]
-    return Daemon(argv, env, port, tmp_path / "agent.log")
+    return relay_agent_process(tmp_path, engine_port, HOST, "-o", "heat=dummy")
 
 
 def _intervals(engine: Daemon, start: datetime) -> list[dict[str, Any]]:

@@ -8,27 +8,15 @@ import random
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-
-from .mongo_double import MongoWireDouble
 from .processes import Daemon, wait_for
 
 REAL_MONGODB = os.environ.get("RPYMOSTAT_TEST_MONGODB_URI")
 
-
-@pytest.fixture
-def double() -> Iterator[MongoWireDouble]:
-    """A fresh double."""
-    d = MongoWireDouble()
-    d.start()
-    yield d
-    d.stop()
 
 
 def _batches(now: datetime) -> list[list[dict[str, Any]]]:

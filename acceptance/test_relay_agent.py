@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .processes import BIN, TOKEN, Daemon, assert_clean_exit, free_port, wait_for
+from .processes import BIN, Daemon, assert_clean_exit, free_port, relay_agent_process, wait_for
 
 WATCHDOG = 3.0
 HOST = "boiler-pi"
@@ -27,15 +27,8 @@ def gpio_tree(root: Path, gpio: int) -> Path:
 
 
 def agent_process(tmp_path: Path, engine_port: int, gpio_root: Path) -> Daemon:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RPYMOSTAT_")}
-    env.update({"RPYMOSTAT_DATA_DIR": str(tmp_path / "agent-data"), "RPYMOSTAT_TOKEN": TOKEN,
-                "RPYMOSTAT_HOST_ID": HOST, "RPYMOSTAT_ADVERTISE": "off",
-                "RPYMOSTAT_HTTP_TIMEOUT": "2"})
-    argv = [str(BIN / "rpymostat-relay-agent"), "-a", "127.0.0.1", "-p", str(engine_port),
-            "--listen", f"tcp:{port}:interface=127.0.0.1", "--watchdog", str(WATCHDOG),
-            "-o", f"heat=sysfs:gpio=17,root={gpio_root}", "-o", "cool=dummy"]
-    return Daemon(argv, env, port, tmp_path / "agent.log")
+    return relay_agent_process(tmp_path, engine_port, HOST, "--watchdog", str(WATCHDOG),
+                               "-o", f"heat=sysfs:gpio=17,root={gpio_root}", "-o", "cool=dummy")
 
 
 def relays(engine: Daemon) -> dict[str, Any]:
