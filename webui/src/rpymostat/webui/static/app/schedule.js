@@ -119,11 +119,13 @@ function Track({ day, isToday, nowMin, blocks, zone, onCreate, onMove, selected,
 }
 
 function Plan({ plan, zone }) {
-  if (!plan || !plan.segments?.length) return null;
-  const t0 = Date.parse(plan.start), t1 = Date.parse(plan.end);
-  return html`<div>
-    <div class="plan" role="list" aria-label="The plan for the next ${Math.round((t1 - t0) / 3600e3)} hours">
-      ${plan.segments.map((s) => {
+  // The same boxes before the plan arrives (an empty bar): the week below must not move
+  // under a finger when it loads (no layout shift).
+  const ready = !!plan?.segments?.length;
+  const t0 = ready ? Date.parse(plan.start) : 0, t1 = ready ? Date.parse(plan.end) : 86400e3;
+  return html`<div data-testid="plan" data-ready=${ready ? "yes" : "no"}>
+    <div class="plan" role="list" aria-busy=${ready ? "false" : "true"} aria-label="The plan for the next ${Math.round((t1 - t0) / 3600e3)} hours">
+      ${!ready ? null : plan.segments.map((s) => {
         const a = Math.max(t0, Date.parse(s.start)), b = Math.min(t1, Date.parse(s.end));
         const words = `${clockText(s.start, zone.timezone)}–${clockText(s.end, zone.timezone)}: ${withUnit(s.target)} (${s.rule?.kind}${s.rule?.name ? ` “${s.rule.name}”` : ""})`;
         return html`<div role="listitem" class="k-${s.rule?.kind}" style="width:${(b - a) / (t1 - t0) * 100}%" title=${words} aria-label=${words} data-rule=${s.rule?.id || ""}>${(b - a) > (t1 - t0) / 14 ? temp(s.target) : ""}</div>`;
