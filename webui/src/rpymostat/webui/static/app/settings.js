@@ -56,7 +56,7 @@ export function Settings() {
       ${decider && html`<${SchemaForm} schema=${decider.schema} values=${zone.decider_params || {}} onSave=${(params) => save({ decider_params: params })} />`}
     </section>`}
     <section class="card"><h2>Alarms</h2>
-      ${state.alarms.length ? html`<ul>${state.alarms.slice(-20).map((a) => html`<li class=${a.active ? "stale-value" : "muted"}>${a.message} (${a.active ? "active" : "cleared"}, ${clockText(a.raised_at)})</li>`)}</ul>` : html`<p class="muted">No alarm so far.</p>`}
+      ${state.alarms.length ? html`<ul data-testid="alarms">${state.alarms.slice(0, 20).map((a) => html`<li class=${a.active ? "stale-value" : "muted"} data-alarm=${a.kind} data-active=${a.active ? "yes" : "no"}>${a.message} (${a.active ? "active" : "cleared"}, ${clockText(a.raised_at)})</li>`)}</ul>` : html`<p class="muted">No alarm so far.</p>`}
     </section>
     <section class="card"><h2>Log</h2>
       ${state.logs.length ? html`<ol style="list-style:none;padding:0;margin:0;font-family:ui-monospace,monospace;font-size:.8rem;max-height:40vh;overflow:auto" aria-live="off">
