@@ -13,7 +13,7 @@ import pytest
 
 from .processes import Daemon, wait_for
 from .test_webui_browser import chromium  # noqa: F401  (the module's browser fixture)
-from .test_zones import RELAY_HOST, Thermometer, heat, relay_agent, sensor_agent
+from .test_zones import Thermometer, heat, relay_agent, sensor_agent
 from .webui_browser import Site, shot, tablet
 
 
