@@ -86,6 +86,7 @@ def test_the_web_ui_paused_longer_than_every_ttl_is_back_within_seconds(
         wait_for(lambda: ui.request("GET", "/v1/status")[1]["engine"]["state"] == "found", 20,
                  "the web UI to find its engine")
         url = ui.request("GET", "/v1/status")[1]["engine"]["engine"]["url"]
+        assert url.endswith(f":{engine.port}"), url
         assert ui.proc is not None
         os.kill(ui.proc.pid, signal.SIGSTOP)
         time.sleep(8)
