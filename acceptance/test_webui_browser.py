@@ -339,6 +339,8 @@ def test_history_draws_the_engines_series(chromium: Any, site: Site) -> None:
         assert 1.0 <= band <= 10.0, columns
     finally:
         agent.stop()
+    page.wait_for_timeout(300)
+    shot(page, "history-with-data-tablet")
     chart = page.locator(".history-chart .uplot")
     before = [float(v) for v in chart.get_attribute("data-range").split(",")]
     over = page.locator(".history-chart .u-over").bounding_box()
@@ -355,7 +357,6 @@ def test_history_draws_the_engines_series(chromium: Any, site: Site) -> None:
     touch("touchEnd")
     after = [float(v) for v in chart.get_attribute("data-range").split(",")]
     assert (after[1] - after[0]) < (before[1] - before[0]) / 3, (before, after)
-    shot(page, "history-with-data-tablet")
     page.context.close()
 
 
@@ -369,4 +370,31 @@ def test_history_says_so_when_the_engine_has_no_history_api(chromium: Any, site:
     page.goto(site.url + "/#/history")
     page.get_by_test_id("history-missing").wait_for()
     assert page.locator(".history-chart canvas").count() == 0
+    page.context.close()
+
+
+def test_devices_on_a_phone_rename_a_sensor_and_remove_it_after_asking(
+        chromium: Any, site: Site) -> None:
+    """The name field (labelled "Name") shows the sensor's id as its value until it is named;
+    a new name reaches the engine; "Remove…" asks first ("Keep" keeps it), "Remove" forgets
+    it in the engine."""
+    page = tablet(chromium, "phone").new_page()
+    page.goto(site.url + "/#/devices")
+    field = page.locator('[id="sn-wall-test:living"]')
+    field.wait_for()
+    assert field.evaluate("e => e.closest('label').innerText.trim()") == "Name"
+    assert field.input_value() == "living"
+    field.fill("Living room")
+    field.press("Enter")
+    field.blur()
+    wait_for(lambda: site.engine.request("GET", "/v1/sensors/wall-test:living")[1].get("name")
+             == "Living room", 10, "the new name in the engine")
+    page.get_by_role("button", name="Remove sensor Living room…").tap()
+    page.get_by_role("button", name="Keep").tap()
+    assert site.engine.request("GET", "/v1/sensors/wall-test:living")[0] == 200
+    page.get_by_role("button", name="Remove sensor Living room…").tap()
+    page.get_by_role("group", name="Forget Living room?").get_by_role(
+        "button", name="Remove").tap()
+    wait_for(lambda: site.engine.request("GET", "/v1/sensors/wall-test:living")[0] == 404, 10,
+             "the sensor forgotten by the engine")
     page.context.close()
