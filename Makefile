@@ -35,7 +35,7 @@ acceptance: venv
 
 test: lint
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y --no-install-recommends chromium; } \
-	  || echo "warning: could not install chromium; the web UI's browser tests will skip"
+	  || { echo "error: could not install chromium (apt-get install chromium); the web UI's browser tests need it" >&2; exit 1; }
 	$(BIN)/python -m pytest -q tests acceptance
 
 docs: venv

@@ -6,14 +6,17 @@ and its clearing when it is back, the login with CSRF refusal, and axe-core on e
 three sizes (screenshots of each go to artifacts/webui/)."""
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from .processes import wait_for
+from .processes import BIN, TOKEN, Daemon, free_port, wait_for
 from .webui_browser import AXE, SIZES, Site, browser, require_browser, shot, tablet
 
 SCREENS = ("home", "schedule", "away", "history", "devices", "settings", "wall")
@@ -67,20 +70,43 @@ def test_home_on_a_touch_tablet_nudges_the_engines_target(chromium: Any, site: S
     page.context.close()
 
 
+def block_time(timezone: str, now: datetime | None = None) -> tuple[str, int]:
+    """Where to tap for a 2-hour block that starts in the plan's next 48 hours: the day
+    (``mon``..``sun``, the week starting on Monday as the UI draws it) and minute of the day
+    an hour from now on the zone's own clock (not UTC, not the browser's), or 01:00 of the
+    next day when today has no room left for the block."""
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)) + timedelta(hours=1)
+    if local.hour >= 21:  # too late today for a 2-hour block: tomorrow at 01:00
+        local = (local + timedelta(days=1)).replace(hour=1, minute=0)
+    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()], (
+        local.hour * 60 + local.minute)
+
+
+def test_block_time_is_on_the_zones_clock_at_any_hour() -> None:
+    """Friday 20:55 UTC is Friday 21:55 in Paris (too late: Saturday 01:00) and Friday
+    15:55 in New York; Sunday 23:30 UTC taps Monday 00:30 (the week wraps to its start)."""
+    fri = datetime(2026, 12, 4, 19, 55, tzinfo=UTC)
+    assert block_time("UTC", fri) == ("fri", 20 * 60 + 55)
+    assert block_time("Europe/Paris", fri) == ("sat", 60)
+    assert block_time("America/New_York", fri) == ("fri", 15 * 60 + 55)
+    assert block_time("UTC", datetime(2026, 12, 6, 23, 30, tzinfo=UTC)) == ("mon", 30)
+
+
 def test_a_schedule_block_made_by_touch_is_in_the_engines_plan(chromium: Any,
                                                                site: Site) -> None:
-    """A tap on today's track (the engine's zone time, UTC here) an hour ahead creates a weekly
-    block there; the engine's plan then has a segment won by that rule."""
+    """A tap on the track of the zone's today (on the zone's clock) an hour ahead creates a
+    weekly block there; the engine's plan then has a segment won by that rule. The tap waits
+    for the plan above the week to load: the week must not move when it does."""
     page = tablet(chromium).new_page()
     page.goto(site.url + "/#/schedule")
-    now = datetime.now(UTC) + timedelta(hours=1)
-    if now.hour >= 21:  # too late today for a 2-hour block: tomorrow at 01:00
-        now = (now + timedelta(days=1)).replace(hour=1, minute=0)
-    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[now.weekday()]
+    zone = site.engine.request("GET", "/v1/zones/house")[1]
+    day, minute = block_time(zone["timezone"])
     track = page.get_by_test_id(f"track-{day}")
     track.wait_for()
+    early = track.bounding_box()
+    page.locator('[data-testid="plan"][data-ready="yes"]').wait_for()
     box = track.bounding_box()
-    minute = now.hour * 60 + now.minute
+    assert box == early, ("the week moved when the plan loaded", early, box)
     page.touchscreen.tap(box["x"] + box["width"] * minute / 1440, box["y"] + box["height"] / 2)
 
     def rule() -> Any:
@@ -260,47 +286,61 @@ def test_every_screen_at_three_sizes_passes_axe_and_is_captured(chromium: Any,
 
 
 
-HISTORY_SAMPLE = {  # the shape of issue 20's GET /v1/history (milliseconds since the epoch)
-    "start": "2026-12-04T00:00:00Z", "end": "2026-12-05T00:00:00Z", "resolution": "5m",
-    "series": [
-        {"id": "wall-test:living", "kind": "sensor", "resolution": "5m",
-         "t": [1_796_342_400_000 + i * 300_000 for i in range(288)],
-         "min": [19.0] * 288, "mean": [19.0 + (i % 48) / 24 for i in range(288)],
-         "max": [21.0] * 288, "count": [5] * 288},
-        {"id": "wall-test:heat", "kind": "output",
-         "intervals": [{"start": 1_796_364_000_000, "end": 1_796_367_600_000, "open": False}]},
-        {"id": "house", "kind": "zone", "t": [1_796_342_400_000, 1_796_365_800_000],
-         "target": [17.0, 21.0]}]}
-RUNTIME_SAMPLE = {"zone": "house", "period": "day", "bucket": "1h", "outputs": ["wall-test:heat"],
-                  "buckets": [{"start": f"2026-12-04T{h:02d}:00:00Z",
-                               "on_s": {"wall-test:heat": 600.0 * (h % 4)}}
-                              for h in range(24)],
-                  "totals": {"on_s": {"wall-test:heat": 21600.0},
-                             "cycles": {"wall-test:heat": 18}}}
+def relay_agent(site: Site, host: str = "boiler-test") -> Daemon:
+    """A real relay agent with one dummy heat output, registered with the site's engine (its
+    output joins the default zone, house)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RPYMOSTAT_")}
+    env.update({"RPYMOSTAT_DATA_DIR": str(site.tmp / "relay-data"), "RPYMOSTAT_TOKEN": TOKEN,
+                "RPYMOSTAT_HOST_ID": host, "RPYMOSTAT_ADVERTISE": "off",
+                "RPYMOSTAT_HTTP_TIMEOUT": "2"})
+    argv = [str(BIN / "rpymostat-relay-agent"), "-a", "127.0.0.1", "-p", str(site.engine.port),
+            "--listen", f"tcp:{port}:interface=127.0.0.1", "-o", "heat=dummy:min_on=0,min_off=0"]
+    agent = Daemon(argv, env, port, site.tmp / "relay-agent.log").start()
+    wait_for(lambda: site.engine.request("GET", f"/v1/relays/{host}:heat")[0] == 200, 10,
+             "the relay agent's registration")
+    return agent
 
 
-def test_history_draws_the_engines_series_and_says_so_when_there_is_none(
-        chromium: Any, site: Site) -> None:
-    """Against this engine (no history API yet) the screen says history is not available;
-    with answers in the history API's shape (routed in the browser) it draws the chart and
-    the runtime bars."""
-    page = tablet(chromium).new_page()
-    page.goto(site.url + "/#/history")
-    page.get_by_test_id("history-missing").wait_for()
-    page.route("**/api/v1/history?*", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=json.dumps(HISTORY_SAMPLE)))
-    page.route("**/api/v1/stats/runtime?*", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=json.dumps(RUNTIME_SAMPLE)))
-    page.get_by_role("button", name="Week").click()
-    page.get_by_role("button", name="Day").click()
-    page.locator(".history-chart canvas").wait_for()
-    page.get_by_text("Heating ran 6.0 h").wait_for()
-    columns = page.evaluate("""async (body) => {
-        const m = await import('/static/app/history.js');
-        const c = m.toColumns(body, 'house');
-        return {x: c.xs.length, lines: c.lines.map(l => l.label), bands: c.bands.length};
-    }""", HISTORY_SAMPLE)
-    assert columns == {"x": 289, "lines": ["living", "target"], "bands": 1}  # + window end
+def test_history_draws_the_engines_series(chromium: Any, site: Site) -> None:
+    """Readings of the last five hours posted through the batch route, the zone's target and
+    a real relay agent's heat output switched on and off: the History screen fetches them
+    from the real engine and draws the sensor line, the target steps and the heating band;
+    the runtime bars count the on-time; a pinch spreads the time axis."""
+    now = datetime.now(UTC)
+    readings = [{"sensor_id": "living", "type": "dummy", "value": 18.0 + i / 10,
+                 "timestamp": (now - timedelta(minutes=300 - 10 * i)).isoformat()}
+                for i in range(30)]
+    code, body = site.engine.request("POST", "/v1/sensors/batch",
+                                     {"host_id": "wall-test", "readings": readings})
+    assert code == 201, body
+    agent = relay_agent(site)
+    try:
+        for state in ("on", "off"):
+            code, body = site.engine.request("PUT", "/v1/relays/boiler-test:heat",
+                                             {"state": state})
+            assert code == 200 and body["reported"] == state, body
+            time.sleep(1.5)
+        page = tablet(chromium).new_page()
+        page.goto(site.url + "/#/history")
+        page.locator(".history-chart canvas").wait_for()
+        page.get_by_text("Heating ran").wait_for()
+        columns = page.evaluate("""async () => {
+            const m = await import('/static/app/history.js');
+            const r = await fetch('/api/v1/history?series=wall-test:living,boiler-test:heat,house'
+                                  + '&start=' + new Date(Date.now() - 86400e3).toISOString());
+            const c = m.toColumns(await r.json(), 'house');
+            return {lines: c.lines.map(l => l.label), points: c.lines[0].t.length,
+                    bands: c.bands.map(b => (b.end - b.start) / 1000)};
+        }""")
+        assert columns["lines"] == ["living", "target"], columns
+        assert columns["points"] >= 31, columns  # 30 from the batch + the fixture's reading
+        [band] = columns["bands"]
+        assert 1.0 <= band <= 10.0, columns
+    finally:
+        agent.stop()
+    page.wait_for_timeout(300)
+    shot(page, "history-with-data-tablet")
     chart = page.locator(".history-chart .uplot")
     before = [float(v) for v in chart.get_attribute("data-range").split(",")]
     over = page.locator(".history-chart .u-over").bounding_box()
@@ -317,5 +357,44 @@ def test_history_draws_the_engines_series_and_says_so_when_there_is_none(
     touch("touchEnd")
     after = [float(v) for v in chart.get_attribute("data-range").split(",")]
     assert (after[1] - after[0]) < (before[1] - before[0]) / 3, (before, after)
-    shot(page, "history-with-data-tablet")
+    page.context.close()
+
+
+def test_history_says_so_when_the_engine_has_no_history_api(chromium: Any, site: Site) -> None:
+    """An older engine (its 404 to /v1/history played in the browser, as this engine has the
+    API): the screen gives a calm notice instead of a chart or an error."""
+    page = tablet(chromium).new_page()
+    page.route("**/api/v1/history?*", lambda route: route.fulfill(
+        status=404, content_type="application/json",
+        body=json.dumps({"status": "error", "error": "not found"})))
+    page.goto(site.url + "/#/history")
+    page.get_by_test_id("history-missing").wait_for()
+    assert page.locator(".history-chart canvas").count() == 0
+    page.context.close()
+
+
+def test_devices_on_a_phone_rename_a_sensor_and_remove_it_after_asking(
+        chromium: Any, site: Site) -> None:
+    """The name field (labelled "Name") shows the sensor's id as its value until it is named;
+    a new name reaches the engine; "Remove…" asks first ("Keep" keeps it), "Remove" forgets
+    it in the engine."""
+    page = tablet(chromium, "phone").new_page()
+    page.goto(site.url + "/#/devices")
+    field = page.locator('[id="sn-wall-test:living"]')
+    field.wait_for()
+    assert field.evaluate("e => e.closest('label').innerText.trim()") == "Name"
+    assert field.input_value() == "living"
+    field.fill("Living room")
+    field.press("Enter")
+    field.blur()
+    wait_for(lambda: site.engine.request("GET", "/v1/sensors/wall-test:living")[1].get("name")
+             == "Living room", 10, "the new name in the engine")
+    page.get_by_role("button", name="Remove sensor Living room…").tap()
+    page.get_by_role("button", name="Keep").tap()
+    assert site.engine.request("GET", "/v1/sensors/wall-test:living")[0] == 200
+    page.get_by_role("button", name="Remove sensor Living room…").tap()
+    page.get_by_role("group", name="Forget Living room?").get_by_role(
+        "button", name="Remove").tap()
+    wait_for(lambda: site.engine.request("GET", "/v1/sensors/wall-test:living")[0] == 404, 10,
+             "the sensor forgotten by the engine")
     page.context.close()

@@ -68,9 +68,10 @@ def webui_env(engine_url: str, port: int, data_dir: Path, **extra: str) -> dict[
 class Site:
     """An engine and a web UI in front of it (real processes), stopped by :meth:`close`."""
 
-    def __init__(self, tmp: Path, **ui_extra: str) -> None:
+    def __init__(self, tmp: Path, engine_extra: dict[str, str] | None = None,
+                 **ui_extra: str) -> None:
         self.tmp = tmp
-        self.engine: Daemon = engine(tmp / "data", tmp / "engine.log")
+        self.engine: Daemon = engine(tmp / "data", tmp / "engine.log", **(engine_extra or {}))
         self.engine.start()
         port = free_port()
         self.ui = Daemon([str(BIN / "rpymostat-webui")],

@@ -7,21 +7,32 @@ import { attempt } from "./common.js";
 import { age, clockText, withUnit } from "./format.js";
 
 function SensorRow({ s }) {
-  const [name, setName] = useState(s.name || "");
+  // the name to edit is shown as the value (the sensor's own id until it is given one)
+  const [name, setName] = useState(s.name || s.sensor_id || "");
+  const [asking, setAsking] = useState(false);
   const id = encodeURIComponent(s.id);
   const save = async (body) => { await attempt(patch(`/v1/sensors/${id}`, body), "Saved"); refresh(["sensors", "zones"]); };
+  const rename = () => {
+    const wanted = name.trim();
+    if (wanted === (s.name || s.sensor_id || "")) return;
+    save({ name: wanted && wanted !== s.sensor_id ? wanted : null });
+  };
+  const remove = async () => { setAsking(false); await attempt(del(`/v1/sensors/${id}`), "Removed"); refresh(["sensors"]); };
   const weight = state.zones.find((z) => z.id === s.zone)?.sensor_weights?.[s.id];
   return html`<tr>
-    <td><label class="sr-only" for="sn-${s.id}">Name of ${s.id}</label>
-      <input id="sn-${s.id}" value=${name} placeholder=${s.sensor_id} onInput=${(e) => setName(e.target.value)}
-        onChange=${() => name !== (s.name || "") && save({ name: name || null })} style="width:100%" />
+    <td><label class="field">Name<input id="sn-${s.id}" value=${name} onInput=${(e) => setName(e.target.value)}
+        onChange=${rename} style="width:100%" /></label>
       <div class="muted id">${s.id}</div></td>
     <td class=${s.stale ? "stale-value" : ""}>${withUnit(s.last_value, 2)}<div class="muted" style="font-size:.75rem">${age(s.age_s)}${s.stale ? " · stale" : ""}</div></td>
     <td><label class="sr-only" for="sz-${s.id}">Zone of ${s.id}</label>
       <select id="sz-${s.id}" value=${s.zone} onChange=${(e) => save({ zone: e.target.value })}>
         ${state.zones.map((z) => html`<option value=${z.id}>${z.name}</option>`)}</select>
       ${weight !== undefined && html`<div class="muted" style="font-size:.75rem">weight ${weight}</div>`}</td>
-    <td><button class="btn danger" aria-label="Remove sensor ${s.name || s.id}" onClick=${async () => { if (confirm(`Forget ${s.name || s.id}?`)) { await attempt(del(`/v1/sensors/${id}`), "Removed"); refresh(["sensors"]); } }}>Remove</button></td>
+    <td>${asking
+      ? html`<div class="confirm" role="group" aria-label="Forget ${s.name || s.id}?"><span>Forget it?</span>
+          <button class="btn danger small" onClick=${remove}>Remove</button>
+          <button class="btn small" onClick=${() => setAsking(false)}>Keep</button></div>`
+      : html`<button class="linkish" aria-label="Remove sensor ${s.name || s.id}…" onClick=${() => setAsking(true)}>Remove…</button>`}</td>
   </tr>`;
 }
 

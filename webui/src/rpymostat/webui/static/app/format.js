@@ -12,10 +12,26 @@ export function temp(c, digits = 1) {
 export const deg = () => (units() === "F" ? "°F" : "°C");
 export const withUnit = (c, digits = 1) => (c === null || c === undefined ? "–" : `${temp(c, digits)} ${deg()}`);
 
+// One time format everywhere (header, wall, plan, chart, runtime bars, logs): the browser's
+// locale decides 12 or 24 h ("18:40" in en-GB, "6:40 PM" in en-US).
+const TIME = { hour: "numeric", minute: "2-digit" };
+export function timeOf(date, timeZone) {
+  const opts = timeZone ? { ...TIME, timeZone } : TIME;
+  try { return new Date(date).toLocaleTimeString(undefined, opts); } catch { return new Date(date).toLocaleTimeString(undefined, TIME); }
+}
+// A time of day given in minutes after midnight (schedule blocks), in the same format.
+export const minutesText = (min) => timeOf(Date.UTC(2000, 0, 1, 0, ((min % 1440) + 1440) % 1440), "UTC");
+// An hour mark on a narrow axis ("6 AM" or "06"), the same locale rule.
+export const hourText = (min) => new Date(Date.UTC(2000, 0, 1, 0, min % 1440)).toLocaleTimeString(undefined, { hour: "numeric", timeZone: "UTC" });
+export function dayOf(date, timeZone) {
+  const opts = { weekday: "short", month: "short", day: "numeric", ...(timeZone ? { timeZone } : {}) };
+  try { return new Date(date).toLocaleDateString(undefined, opts); } catch { return new Date(date).toLocaleDateString(); }
+}
+
 export function clockText(iso, timeZone) {
   if (!iso) return "";
   const d = new Date(iso);
-  const opts = { hour: "2-digit", minute: "2-digit", hour12: false };
+  const opts = { ...TIME };
   if (timeZone) opts.timeZone = timeZone;
   const away = Math.abs(d - new Date());
   if (away >= 20 * 3600e3) opts.weekday = "short";

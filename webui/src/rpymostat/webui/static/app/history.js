@@ -6,7 +6,7 @@ import { html, useEffect, useRef, useState } from "./ui.js";
 import { get } from "./api.js";
 import { state } from "./store.js";
 import { ZonePicker } from "./common.js";
-import { duration } from "./format.js";
+import { dayOf, duration, timeOf } from "./format.js";
 
 const RANGES = [["day", 86400, "day"], ["week", 7 * 86400, "week"], ["month", 30 * 86400, "month"], ["year", 365 * 86400, "month"]];
 const COLOURS = ["#f2f4f7", "#9cc7ff", "#c792ea", "#3ecf8e"];
@@ -26,7 +26,7 @@ export function toColumns(body, zoneId) {
   }
   const xs = [...new Set(lines.flatMap((l) => l.t))].sort((a, b) => a - b);
   const cols = lines.map((l) => { const m = new Map(l.t.map((t, i) => [t, l.v[i]])); return xs.map((x) => m.get(x) ?? null); });
-  const bands = list.filter((s) => s.kind === "output").flatMap((s) => (s.intervals || []).map((iv) => ({ ...iv, cool: /cool/.test(s.id) })));
+  const bands = list.filter((s) => s.kind === "output").flatMap((s) => (s.intervals || []).map((iv) => ({ ...iv, end: iv.end ?? Date.parse(body.end), cool: /cool/.test(s.id) })));
   return { xs: xs.map((x) => x / 1000), cols, lines, bands, zoneId };
 }
 
@@ -81,10 +81,23 @@ function RuntimeBars({ stats }) {
   const rows = stats.buckets.map((b) => ({ start: b.start, s: heatIds.reduce((a, o) => a + (b.on_s?.[o] || 0), 0) }));
   const max = Math.max(1, ...rows.map((r) => r.s));
   const total = rows.reduce((a, r) => a + r.s, 0);
-  return html`<div>
-    <p class="muted">Heating ran ${duration(total) || "0 min"} in this ${stats.period}${stats.totals?.cycles ? `, ${Object.values(stats.totals.cycles).reduce((a, b) => a + b, 0)} starts` : ""}.</p>
-    <div style="display:flex;align-items:end;gap:2px;height:80px" role="img" aria-label="Heating time per ${stats.bucket === "1h" ? "hour" : "day"}">
-      ${rows.map((r) => html`<div title="${new Date(r.start).toLocaleString()}: ${duration(r.s) || "0"}" style="flex:1;background:var(--heat);border-radius:3px 3px 0 0;height:${Math.max(2, (r.s / max) * 80)}px;opacity:${r.s ? 1 : 0.25}"></div>`)}
+  const hourly = stats.bucket === "1h";
+  // what each bar is: its hour (every 6th labelled) or its day (every bar, or every 5th)
+  const every = hourly ? 6 : rows.length > 10 ? 5 : 1;
+  const name = (r) => (hourly ? timeOf(r.start) : dayOf(r.start));
+  const first = rows[0]?.start, last = rows[rows.length - 1]?.start;
+  const span = hourly ? `${dayOf(first)} ${timeOf(first)} – ${dayOf(last)} ${timeOf(Date.parse(last) + 3600e3)}` : `${dayOf(first)} – ${dayOf(last)}`;
+  const cycles = stats.totals?.cycles ? Object.values(stats.totals.cycles).reduce((a, b) => a + b, 0) : 0;
+  return html`<div class="runtime">
+    <h3>Heating time per ${hourly ? "hour" : "day"} <span class="muted">(${span})</span></h3>
+    <p class="muted">${total > 0 ? `Heating ran ${duration(total)} in this ${stats.period}${cycles ? `, ${cycles} ${cycles === 1 ? "start" : "starts"}` : ""}.` : `The heating did not run in this ${stats.period}.`}</p>
+    <div class="bars-box">
+      <div class="bars-scale" aria-hidden="true"><span>${total === 0 ? "" : max < 3600 ? `${Math.max(1, Math.round(max / 60))} min` : `${(max / 3600).toFixed(1)} h`}</span><span>0</span></div>
+      <div class="bars" role="img" aria-label="Heating time per ${hourly ? "hour" : "day"}, ${span}">
+        ${rows.map((r) => html`<div title="${name(r)}: ${duration(r.s) || "0"}" style="height:${Math.max(2, (r.s / max) * 80)}px;opacity:${r.s ? 1 : 0.25}"></div>`)}
+      </div>
+      <span></span>
+      <div class="bars-axis" aria-hidden="true">${rows.map((r, i) => html`<span>${i % every === 0 ? name(r) : ""}</span>`)}</div>
     </div></div>`;
 }
 
@@ -94,6 +107,7 @@ export function History() {
   const [range, setRange] = useState("day");
   const [status, setStatus] = useState("loading");
   const [runtime, setRuntime] = useState(null);
+  const [bandCount, setBandCount] = useState(0);
   const box = useRef(null);
   const plot = useRef(null);
   useEffect(() => {
@@ -114,25 +128,34 @@ export function History() {
         setStatus("ok");
         const { default: uPlot } = await import("/static/vendor/uplot/uPlot.esm.js");
         const data = toColumns(body, zone.id);
+        setBandCount(data.bands.length);
         plot.current?.destroy();
+        const long = seconds > 2 * 86400;
+        // labels in the page's one time format, far enough apart not to touch on a phone
+        const xValues = (u, splits) => splits.map((v) => (long ? dayOf(v * 1000) : timeOf(v * 1000)));
         const stepped = uPlot.paths.stepped({ align: 1 });
         const bands = (u) => {
           const { ctx } = u;
           const top = u.bbox.top, h = u.bbox.height;
           for (const b of data.bands) {
             const x0 = u.valToPos(b.start / 1000, "x", true), x1 = u.valToPos(b.end / 1000, "x", true);
-            ctx.fillStyle = b.cool ? "rgba(77,163,255,.22)" : "rgba(255,138,61,.22)";
-            ctx.fillRect(Math.max(u.bbox.left, x0), top, Math.max(1, Math.min(u.bbox.left + u.bbox.width, x1) - Math.max(u.bbox.left, x0)), h);
+            // at least 4 device pixels: a few minutes of heating in a month is still seen
+            ctx.fillStyle = b.cool ? "rgba(77,163,255,.35)" : "rgba(255,138,61,.35)";
+            const left = Math.max(u.bbox.left, x0), right = Math.min(u.bbox.left + u.bbox.width, x1);
+            if (right < u.bbox.left || left > u.bbox.left + u.bbox.width) continue;
+            ctx.fillRect(left, top, Math.max(4 * devicePixelRatio, right - left), h);
           }
         };
         plot.current = new uPlot({
           width: box.current.clientWidth, height: 300,
-          series: [{}, ...data.lines.map((l, i) => ({ label: l.label, stroke: l.step ? "#ff8a3d" : COLOURS[i % COLOURS.length], width: l.step ? 2 : 1.5, spanGaps: true, dash: l.step ? [6, 4] : undefined, paths: l.step ? stepped : undefined }))],
-          axes: [{ stroke: "#a9b1bd", grid: { stroke: "#2e353f" }, ticks: { stroke: "#2e353f" } }, { stroke: "#a9b1bd", grid: { stroke: "#2e353f" }, ticks: { stroke: "#2e353f" }, label: "°C" }],
+          series: [{}, ...data.lines.map((l, i) => ({ label: l.label, stroke: l.step ? "#ff8a3d" : COLOURS[i % COLOURS.length], width: l.step ? 2 : 1.5, spanGaps: true, dash: l.step ? [6, 4] : undefined, points: { show: (u, si, i0, i1) => !l.step && i1 - i0 < 120, size: 5 }, paths: l.step ? stepped : undefined }))],
+          scales: { x: { time: true, range: (u, lo, hi) => (lo === null || lo === hi ? [start / 1000, end / 1000] : [lo, hi]) } },
+          axes: [{ stroke: "#a9b1bd", grid: { stroke: "#2e353f" }, ticks: { stroke: "#2e353f" }, space: 90, values: xValues }, { stroke: "#a9b1bd", grid: { stroke: "#2e353f" }, ticks: { stroke: "#2e353f" }, label: "°C" }],
           legend: { live: false },
           cursor: { drag: { x: true, y: false } },
           hooks: { drawClear: [bands], setScale: [(u, key) => { if (key === "x") u.root.dataset.range = `${Math.round(u.scales.x.min)},${Math.round(u.scales.x.max)}`; }] },
         }, [data.xs, ...data.cols], box.current);
+        plot.current.setScale("x", { min: start.getTime() / 1000, max: end.getTime() / 1000 });
         touchZoom(plot.current, [start.getTime() / 1000, end.getTime() / 1000]);
       } catch (e) {
         if (!gone) setStatus(e.status === 404 ? "missing" : `error: ${e.message}`);
@@ -150,7 +173,7 @@ export function History() {
       ${status === "missing" && html`<p data-testid="history-missing">History is not available on this engine yet (it answers 404 to <code>/v1/history</code>). Everything else works; graphs appear once the engine has its history API.</p>`}
       ${status.startsWith("error") && html`<p class="stale-value">${status}</p>`}
       <div ref=${box} class="history-chart" hidden=${status !== "ok"} aria-label="Temperature, target and heating of ${zone.name}" role="img"></div>
-      ${status === "ok" && html`<p class="muted" style="font-size:.85rem">Shaded: heating on. Dashed: target. Pinch or drag across the chart to zoom, swipe to move; double-tap to reset.</p>`}
+      ${status === "ok" && html`<p class="muted" style="font-size:.85rem">${bandCount ? "Shaded: heating on. " : "The heating did not run in this period. "}Dashed: target. Pinch or drag across the chart to zoom, swipe to move; double-tap to reset.</p>`}
       ${status === "ok" && html`<${RuntimeBars} stats=${runtime} />`}
     </section>
   </div>`;

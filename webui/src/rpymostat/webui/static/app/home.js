@@ -2,9 +2,17 @@
 // big ±0.5 °C controls, hold length, presets.
 import { html, useEffect, useRef, useState } from "./ui.js";
 import { post, del } from "./api.js";
-import { state, refresh } from "./store.js";
+import { state, refresh, zoneAlarms } from "./store.js";
 import { attempt } from "./common.js";
 import { deg, duration, ruleWords, temp, targetOf, withUnit, zoneState } from "./format.js";
+
+const ALARM_WORDS = {
+  "zone-over-temperature": "Too hot:",
+  "zone-frost": "Frost:",
+  "zone-safe-mode": "Safe mode:",
+  "relay-mismatch": "Relay:",
+  "agent-unreachable": "Relay agent:",
+};
 
 export const PRESETS = ["home", "away", "eco", "sleep", "comfort"];
 const HOLDS = [["next-change", "Until next change"], ["PT1H", "1 h"], ["PT2H", "2 h"], ["PT4H", "4 h"]];
@@ -78,6 +86,10 @@ function ZoneCard({ zone }) {
   const tttText = ttt && typeof ttt.seconds === "number" ? `${duration(ttt.seconds)} to ${withUnit(ttt.setpoint)}`
     : /^learning/.test(ttt?.why || "") ? "Still learning" : (ttt?.why ? "–" : "–");
   const held = zone.current?.kind === "adjustment";
+  const alarms = zoneAlarms(zone);
+  // what the relays say (their agents' reports), not only what the engine decided
+  const outputs = (zone.state?.outputs || []).map((o) => state.relays.find((r) => r.id === o.id) || o);
+  const heatOn = outputs.some((o) => o.reported === "on");
   const preset = async (name) => {
     await attempt(post(`/v1/zones/${encodeURIComponent(zone.id)}/adjustments`, holdBody(hold, name)), `${name[0].toUpperCase() + name.slice(1)}: ${withUnit(zone.presets?.[name])}`);
     refresh(["zones"]);
@@ -88,6 +100,8 @@ function ZoneCard({ zone }) {
   };
   return html`<section class="card zone state-${st.key}" aria-labelledby="zone-${zone.id}">
     <header><h2 id="zone-${zone.id}">${zone.name}</h2><span class="pill" data-testid="state-${zone.id}">${st.words}</span></header>
+    ${alarms.length > 0 && html`<div class="alarm" role="alert" data-testid="alarm-${zone.id}">
+      ${alarms.map((a) => html`<p data-alarm=${a.kind}><b>${ALARM_WORDS[a.kind] || "Alarm"}</b> ${a.message}</p>`)}</div>`}
     <div class="zone-body"><div class="zone-dial">
     <${Dial} zone=${zone} target=${target} />
     <div class="nudge">
@@ -105,6 +119,7 @@ function ZoneCard({ zone }) {
     <div class="facts">
       <div class="fact"><b>${zone.mode[0].toUpperCase() + zone.mode.slice(1)}</b><span>Mode</span></div>
       <div class="fact"><b>${withUnit(s.outdoor)}</b><span>Outside</span></div>
+      ${outputs.length > 0 && html`<div class="fact"><b data-testid="relay-${zone.id}" class=${heatOn ? "on" : ""}>${heatOn ? "On" : "Off"}</b><span>${outputs.length > 1 ? "Outputs" : "Heat output"}</span></div>`}
       <div class="fact" title=${ttt?.why || ""}><b class="small">${tttText}</b><span>Time to target</span></div>
     </div>
     ${s.decision?.reason && html`<p class="muted" style="margin:0;font-size:.85rem">${s.decision.reason}</p>`}

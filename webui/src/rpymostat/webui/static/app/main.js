@@ -3,7 +3,7 @@ import { html, render, useEffect, useState } from "./ui.js";
 import { call, setCsrf } from "./api.js";
 import { state, subscribe, connect, refresh, trouble } from "./store.js";
 import { Banner, Icon, Toast } from "./common.js";
-import { withUnit } from "./format.js";
+import { timeOf, withUnit } from "./format.js";
 import { Home } from "./home.js";
 
 // Home is in the first load; the other screens load when first opened (and in idle time
@@ -54,7 +54,7 @@ function useLive() {
 function Clock() {
   const [now, setNow] = useState(new Date());
   useEffect(() => { const t = setInterval(() => setNow(new Date()), 15000); return () => clearInterval(t); }, []);
-  return html`<span class="clock">${now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</span>`;
+  return html`<span class="clock">${timeOf(now)}</span>`;
 }
 
 function App() {

@@ -5,7 +5,7 @@ import { html, useEffect, useRef, useState } from "./ui.js";
 import { get, post, put, del } from "./api.js";
 import { state } from "./store.js";
 import { ZonePicker, attempt } from "./common.js";
-import { clockText, temp, withUnit } from "./format.js";
+import { clockText, hourText, minutesText, temp, withUnit } from "./format.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const DAY_LABEL = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -105,7 +105,7 @@ function Track({ day, isToday, nowMin, blocks, zone, onCreate, onMove, selected,
       ${isToday && html`<div class="now" style="left:${nowMin / 1440 * 100}%" aria-hidden="true"></div>`}
       ${blocks.map((b) => {
         const p = preview && preview.block === b ? preview : b;
-        const label = `${b.rule.name || "Block"} ${toHHMM(p.start)}–${toHHMM(p.end)}, ${targetText(b.rule.target, zone)}`;
+        const label = `${b.rule.name || "Block"} ${minutesText(p.start)}–${minutesText(p.end)}, ${targetText(b.rule.target, zone)}`;
         return html`<button class="block ${selected === b.rule.id ? "sel" : ""}" style="left:${p.start / 1440 * 100}%;width:${(p.end - p.start) / 1440 * 100}%"
           aria-label=${label} data-rule=${b.rule.id}
           onPointerDown=${(e) => down(e, b, "move")} onPointerMove=${move} onPointerUp=${up}
@@ -119,11 +119,13 @@ function Track({ day, isToday, nowMin, blocks, zone, onCreate, onMove, selected,
 }
 
 function Plan({ plan, zone }) {
-  if (!plan || !plan.segments?.length) return null;
-  const t0 = Date.parse(plan.start), t1 = Date.parse(plan.end);
-  return html`<div>
-    <div class="plan" role="list" aria-label="The plan for the next ${Math.round((t1 - t0) / 3600e3)} hours">
-      ${plan.segments.map((s) => {
+  // The same boxes before the plan arrives (an empty bar): the week below must not move
+  // under a finger when it loads (no layout shift).
+  const ready = !!plan?.segments?.length;
+  const t0 = ready ? Date.parse(plan.start) : 0, t1 = ready ? Date.parse(plan.end) : 86400e3;
+  return html`<div data-testid="plan" data-ready=${ready ? "yes" : "no"}>
+    <div class="plan" role="list" aria-busy=${ready ? "false" : "true"} aria-label="The plan for the next ${Math.round((t1 - t0) / 3600e3)} hours">
+      ${!ready ? null : plan.segments.map((s) => {
         const a = Math.max(t0, Date.parse(s.start)), b = Math.min(t1, Date.parse(s.end));
         const words = `${clockText(s.start, zone.timezone)}–${clockText(s.end, zone.timezone)}: ${withUnit(s.target)} (${s.rule?.kind}${s.rule?.name ? ` “${s.rule.name}”` : ""})`;
         return html`<div role="listitem" class="k-${s.rule?.kind}" style="width:${(b - a) / (t1 - t0) * 100}%" title=${words} aria-label=${words} data-rule=${s.rule?.id || ""}>${(b - a) > (t1 - t0) / 14 ? temp(s.target) : ""}</div>`;
@@ -147,7 +149,7 @@ function Editor({ rule, zone, onChange, onClose }) {
     onClose(); onChange();
   }
   return html`<section class="card" aria-label="Edit block">
-    <div class="row"><h3 style="margin:0">${rule.name || "Block"}: ${rule.params.from}–${rule.params.to}, ${days.map((d) => DAY_LABEL[d]).join(", ")}</h3><span class="spacer"></span>
+    <div class="row"><h3 style="margin:0">${rule.name || "Block"}: ${minutesText(toMin(rule.params.from))}–${minutesText(toMin(rule.params.to))}, ${days.map((d) => DAY_LABEL[d]).join(", ")}</h3><span class="spacer"></span>
       <button class="btn" onClick=${onClose}>Done</button></div>
     <div class="row" style="margin-top:1rem">
       <button class="round" aria-label="Lower block target" onClick=${() => save(Math.round((target - 0.5) * 2) / 2)}>−</button>
@@ -202,13 +204,13 @@ export function Schedule() {
   async function create(day, minute) {
     const start = Math.min(minute, 1440 - 120);
     const target = zone.presets?.comfort ?? 21;
-    const made = await attempt(post(`/v1/zones/${z}/schedules`, { target, scheduler: "weekly", params: { days: DAYS[day], from: toHHMM(start), to: toHHMM(start + 120) } }), `Added ${DAY_LABEL[day]} ${toHHMM(start)}–${toHHMM(start + 120)}`);
+    const made = await attempt(post(`/v1/zones/${z}/schedules`, { target, scheduler: "weekly", params: { days: DAYS[day], from: toHHMM(start), to: toHHMM(start + 120) } }), `Added ${DAY_LABEL[day]} ${minutesText(start)}–${minutesText(start + 120)}`);
     if (made) setSelected(made.id);
     load();
   }
   async function moveBlock(block, start, end) {
     const r = block.rule;
-    await attempt(put(`/v1/zones/${z}/schedules/${r.id}`, { ...pick(r), params: { ...r.params, from: toHHMM(start), to: end >= 1440 ? "00:00" : toHHMM(end) } }), `Moved to ${toHHMM(start)}–${toHHMM(end)}`);
+    await attempt(put(`/v1/zones/${z}/schedules/${r.id}`, { ...pick(r), params: { ...r.params, from: toHHMM(start), to: end >= 1440 ? "00:00" : toHHMM(end) } }), `Moved to ${minutesText(start)}–${minutesText(end)}`);
     load();
   }
   const others = rules.filter((r) => r.scheduler !== "weekly");
@@ -221,7 +223,7 @@ export function Schedule() {
     </section>
     <section class="card">
       <div class="row"><h2 style="margin:0">Week</h2><span class="spacer"></span><span class="muted" style="font-size:.85rem">Tap an empty time to add · drag to move · drag the edge to resize</span></div>
-      <div class="hours" style="margin-top:.75rem" aria-hidden="true"><span></span><div><span>0:00</span><span>6:00</span><span>12:00</span><span>18:00</span><span>24:00</span></div></div>
+      <div class="hours" style="margin-top:.75rem" aria-hidden="true"><span></span><div>${[0, 360, 720, 1080, 1440].map((m) => html`<span>${hourText(m)}</span>`)}</div></div>
       <div class="week">
         ${DAYS.map((_, d) => html`<${Track} key=${d} day=${d} isToday=${d === now.day} nowMin=${now.minute} zone=${zone}
           blocks=${blocks.filter((b) => b.day === d)} onCreate=${create} onMove=${moveBlock}

@@ -4,7 +4,7 @@ import { html, useEffect, useState } from "./ui.js";
 import { patch } from "./api.js";
 import { state, refresh, loadPlugins } from "./store.js";
 import { ZonePicker, attempt } from "./common.js";
-import { setUnits, units, clockText } from "./format.js";
+import { setUnits, units, clockText, timeOf } from "./format.js";
 
 function SchemaForm({ schema, values, onSave }) {
   const [draft, setDraft] = useState({ ...values });
@@ -56,11 +56,11 @@ export function Settings() {
       ${decider && html`<${SchemaForm} schema=${decider.schema} values=${zone.decider_params || {}} onSave=${(params) => save({ decider_params: params })} />`}
     </section>`}
     <section class="card"><h2>Alarms</h2>
-      ${state.alarms.length ? html`<ul>${state.alarms.slice(-20).map((a) => html`<li class=${a.active ? "stale-value" : "muted"}>${a.message} (${a.active ? "active" : "cleared"}, ${clockText(a.raised_at)})</li>`)}</ul>` : html`<p class="muted">No alarm so far.</p>`}
+      ${state.alarms.length ? html`<ul data-testid="alarms">${state.alarms.slice(0, 20).map((a) => html`<li class=${a.active ? "stale-value" : "muted"} data-alarm=${a.kind} data-active=${a.active ? "yes" : "no"}>${a.message} (${a.active ? "active" : "cleared"}, ${clockText(a.raised_at)})</li>`)}</ul>` : html`<p class="muted">No alarm so far.</p>`}
     </section>
     <section class="card"><h2>Log</h2>
       ${state.logs.length ? html`<ol style="list-style:none;padding:0;margin:0;font-family:ui-monospace,monospace;font-size:.8rem;max-height:40vh;overflow:auto" aria-live="off">
-        ${state.logs.slice().reverse().map((l) => html`<li>${new Date(l.ts * 1000).toLocaleTimeString()} ${l.topic.replace(/^log\./, "")}: ${l.text || l.message || JSON.stringify(l)}</li>`)}</ol>` : html`<p class="muted">Warnings and errors of every daemon appear here as they happen.</p>`}
+        ${state.logs.slice().reverse().map((l) => html`<li>${timeOf(l.ts * 1000)} ${l.topic.replace(/^log\./, "")}: ${l.text || l.message || JSON.stringify(l)}</li>`)}</ol>` : html`<p class="muted">Warnings and errors of every daemon appear here as they happen.</p>`}
     </section>
     <section class="card"><h2>About</h2><p class="muted" style="margin:0">RPyMostat web UI ${state.version}. <a href="/v1/status">Status</a> · <a href="#/wall">Wall mode</a> · <a href=${houseLink}>Simulated house</a> (only with <code>make run</code>'s demo; its time runs faster than real time).</p></section>
   </div>`;

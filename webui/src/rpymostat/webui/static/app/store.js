@@ -27,7 +27,7 @@ export function subscribe(fn) { listeners.add(fn); return () => listeners.delete
 export async function refresh(what = ["zones", "sensors", "relays", "alarms"]) {
   const jobs = what.map(async (name) => {
     const body = await get(`/v1/${name}`);
-    state[name] = body[name] || [];
+    state[name] = name === "alarms" ? alarmList(body) : body[name] || [];
   });
   try {
     await Promise.all(jobs);
@@ -38,6 +38,22 @@ export async function refresh(what = ["zones", "sensors", "relays", "alarms"]) {
     state.error = e.message;
   }
   changed();
+}
+
+// GET /v1/alarms answers {active: [...], cleared: [...] (newest first)}: one list, the
+// active ones first, each with its `active` flag.
+export function alarmList(body) {
+  if (Array.isArray(body?.alarms)) return body.alarms;
+  const active = (body?.active || []).map((a) => ({ ...a, active: true }));
+  const cleared = (body?.cleared || []).map((a) => ({ ...a, active: false }));
+  return [...active, ...cleared];
+}
+
+// The active alarms about a zone: its own (limits, safe mode) and its outputs' (relays).
+export function zoneAlarms(zone) {
+  const outputs = new Set([...(zone.outputs || []), ...(zone.state?.outputs || []).map((o) => o.id)]);
+  return state.alarms.filter((a) => a.active && (a.subject === zone.id || outputs.has(a.subject)
+    || String(a.id).endsWith(`:${zone.id}`)));
 }
 
 export async function loadPlugins() {
@@ -70,10 +86,19 @@ function applyTreeToZone(zone) {
   if (live) zone.state = { ...(zone.state || {}), ...live };
 }
 
+// Refetches asked for within a short time are one call per list (a relay event then an
+// alarm event both get theirs: the later one must not cancel the earlier).
 let refetchTimer = null;
+const refetchWanted = new Set();
 function refetchSoon(what, ms = 400) {
-  clearTimeout(refetchTimer);
-  refetchTimer = setTimeout(() => refresh(what), ms);
+  what.forEach((w) => refetchWanted.add(w));
+  if (refetchTimer) return;
+  refetchTimer = setTimeout(() => {
+    const lists = [...refetchWanted];
+    refetchWanted.clear();
+    refetchTimer = null;
+    refresh(lists);
+  }, ms);
 }
 
 function applyUpdate(u) {

@@ -5,7 +5,7 @@ import { html, useEffect, useState } from "./ui.js";
 import { state, trouble } from "./store.js";
 import { Banner } from "./common.js";
 import { useNudge } from "./home.js";
-import { temp, deg, withUnit, zoneState, ruleWords } from "./format.js";
+import { temp, deg, timeOf, withUnit, zoneState, ruleWords } from "./format.js";
 
 function useWakeLock() {
   useEffect(() => {
@@ -33,7 +33,7 @@ export function Wall() {
   const full = () => document.documentElement.requestFullscreen?.().catch(() => {});
   return html`<main class="wall ${isNight(now) ? "night" : ""} ${trouble() ? "is-stale" : ""} state-${st.key}" aria-label="Wall display">
     <header>
-      <span>${now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</span>
+      <span>${timeOf(now)}</span>
       <span>${typeof zone.state?.outdoor === "number" ? `Outside ${withUnit(zone.state.outdoor)}` : ""}</span>
     </header>
     <div class="big">
