@@ -99,7 +99,7 @@ def fuzz(name: str, port: int, budget: int, max_time: int, report: Path, checks:
             "--request-timeout", "10", "--no-color", "--suppress-health-check", "all",
             "--report", "ndjson", "--report-ndjson-path", str(events)]
     started = time.monotonic()
-    run = subprocess.run(argv, capture_output=True, text=True, timeout=max_time + 120,
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=max_time + 120, cwd=report,
                          check=False)
     return {"daemon": name, "exit": run.returncode, "seconds": round(time.monotonic() - started, 1),
             "output": run.stdout[-6000:] + run.stderr[-2000:], **figures(events)}
