@@ -128,11 +128,11 @@ def build_service(config: RelayConfig, reactor: Any) -> MultiService:
     """The daemon."""
     pool = PoolService(1, "relay-io")  # one thread: line writes keep their order
     http = http_client(reactor)
+    token = TokenSource(config.token, config.data_dir / "token")
     context = OutputContext(reactor, lambda f: deferToThreadPool(reactor, pool.pool, f), http,
-                            min(DRIVER_TIMEOUT, config.http_timeout))
+                            min(DRIVER_TIMEOUT, config.http_timeout), token)
     outputs = build_outputs(config, context)
     host = config.host_id or derive_host_id(config.data_dir)
-    token = TokenSource(config.token, config.data_dir / "token")
     link = EngineLink(reactor, ROLE, config.daemon.bus, config.daemon.locator, host=host)
     agent = RelayAgent(reactor, config, host, link, outputs, http=http, token=token)
     api = RelayAPI(__version__, host, agent.bank, BearerAuth(token), heard=agent.heard,

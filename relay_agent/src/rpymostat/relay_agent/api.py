@@ -150,6 +150,10 @@ def agent_openapi(version: str) -> dict[str, Any]:
                                   "503": {"description": "the output's driver failed"}}}},
         "/v1/heartbeat": {"post": {
             "summary": "the engine's heartbeat (site token): feeds the watchdog, answers with"
-                       " every output", "responses": ok}},
+                       " every output",
+            "responses": {**ok, "400": {"description": "the body is not JSON"},
+                          "401": {"description": "token missing or wrong"},
+                          "413": {"description": "body too large"},
+                          "422": {"description": "invalid body"}}}},
     })
     return doc

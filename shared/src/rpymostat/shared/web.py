@@ -19,12 +19,13 @@ from twisted.web.server import Request
 
 from .errors import APIError, PayloadTooLarge
 from .jsonbody import decode_json, encode_json
+from .jsonerrors import JsonErrorChannel, JsonErrorRequest
 
 DEFAULT_MAX_BODY = 1024 * 1024
 _log = Logger(namespace="rpymostat.web")
 
 
-class LimitedRequest(server.Request):
+class LimitedRequest(JsonErrorRequest):
     """A Request that keeps at most ``max_body`` bytes of the body and notes the overflow."""
 
     max_body = DEFAULT_MAX_BODY
@@ -70,6 +71,7 @@ def make_site(resource: Resource, max_body: int = DEFAULT_MAX_BODY,
         factory = timed_request_class(_Request, timer)
     site = (server.Site if access_log else _QuietSite)(resource, requestFactory=factory)
     site.displayTracebacks = False
+    site.protocol = JsonErrorChannel  # type: ignore[method-assign,assignment]  # its own 'bad request' answer is JSON too
     return site
 
 

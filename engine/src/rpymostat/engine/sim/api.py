@@ -1,8 +1,9 @@
 """The simulated house's HTTP API (Klein): its state for the ``sim`` sensor plugin, switches
 for the ``sim`` relay output, and a page for people.
 
-Handlers parse, call :class:`~.service.RunningHouse` and serialise. There is no site token:
-the house switches nothing real, and the relay agent's ``sim`` output sends none.
+Handlers parse, call :class:`~.service.RunningHouse` and serialise. With a site token
+(``RPYMOSTAT_TOKEN``) switching needs it, like every daemon's mutating route; the relay agent's
+``sim`` output sends its own. Without one the house is open: it switches nothing real.
 """
 
 import html
@@ -13,6 +14,8 @@ from typing import Any
 from klein import Klein
 from twisted.web.server import Request
 
+from rpymostat.shared.auth import BearerAuth
+from rpymostat.shared.authresource import AuthorizedResource
 from rpymostat.shared.kleinweb import add_error_handlers
 from rpymostat.shared.relaycmd import parse_state_command
 from rpymostat.shared.web import json_response, read_json
@@ -40,15 +43,18 @@ class HouseAPI:
     app = Klein()
 
     def __init__(self, house: RunningHouse, version: str,
-                 status: Callable[[], dict[str, Any]] = dict) -> None:
+                 status: Callable[[], dict[str, Any]] = dict, auth: BearerAuth | None = None
+                 ) -> None:
         self._house = house
+        self._auth = auth
         self._version = version
         self._status = status
         self._page = page_template().replace("__SPEED__", html.escape(speed_text(house.speed)))
 
     def resource(self) -> Any:
-        """The Klein resource to serve."""
-        return self.app.resource()
+        """The Klein resource to serve (behind the token check when there is a token)."""
+        resource = self.app.resource()
+        return resource if self._auth is None else AuthorizedResource(resource, self._auth)
 
     @app.route("/", methods=["GET"])
     def page(self, request: Request) -> bytes:

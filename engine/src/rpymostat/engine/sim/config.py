@@ -13,6 +13,7 @@ from rpymostat.shared.envconfig import (
     parse_endpoint,
     parse_int_range,
     parse_log_level,
+    token_setting,
 )
 from rpymostat.shared.ids import parse_id
 
@@ -82,6 +83,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RPYMOSTAT_HOUSE_SEED", "0", "integer", parse_int_range(0, 2**31 - 1),
             "seed of the weather steps (the same seed gives the same weather)"),
     ADVERTISE_SETTING,
+    token_setting("the site token: when set, switching a heater or cooler (PUT) needs"
+                  " 'Authorization: Bearer <token>' (the relay agent's sim output sends its own)"),
 )
 
 
@@ -100,6 +103,7 @@ class HouseConfig:
     solar_kw: float
     seed: int
     advertise: bool
+    token: str | None = None
 
 
 def load_config(environ: Mapping[str, str]) -> HouseConfig:
@@ -117,4 +121,5 @@ def load_config(environ: Mapping[str, str]) -> HouseConfig:
         solar_kw=v["RPYMOSTAT_HOUSE_SOLAR_KW"],
         seed=v["RPYMOSTAT_HOUSE_SEED"],
         advertise=v["RPYMOSTAT_ADVERTISE"] == "on",
+        token=v["RPYMOSTAT_TOKEN"],
     )

@@ -38,13 +38,14 @@ def _json(name: str, description: str = "OK") -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    meaning = {400: "the body is not JSON", 404: "no such zone or output",
+    meaning = {400: "the body is not JSON", 401: "RPYMOSTAT_TOKEN is set and the call lacks it",
+               404: "no such zone or output",
                422: "the body is not {\"state\": \"on\"|\"off\"}"}
     return {str(c): _json("Error", meaning[c]) for c in codes}
 
 
 def house_openapi(version: str) -> dict[str, Any]:
-    """The document; the house has no site token (it switches nothing real)."""
+    """The document; with RPYMOSTAT_TOKEN set, switching needs the site token."""
     switch = {"summary": "switch the zone's heater (heat) or cooler (cool)",
               "parameters": [_ZONE_PARAM, {"name": "function", "in": "path", "required": True,
                                            "schema": {"enum": ["heat", "cool"]}}],
@@ -52,7 +53,8 @@ def house_openapi(version: str) -> dict[str, Any]:
                               "content": {"application/json": {"schema": _SWITCH_BODY}}},
               "responses": {"200": {"description": "switched",
                                     "content": {"application/json": {"schema": _SWITCH_BODY}}},
-                            **_errors(400, 404, 422)}}
+                            **_errors(400, 401, 404, 422)},
+              "security": [{"bearer": []}]}
     return {
         "openapi": "3.1.0",
         "info": {"title": "RPyMostat simulated house API", "version": version},

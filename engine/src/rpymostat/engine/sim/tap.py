@@ -16,6 +16,7 @@ from twisted.application.service import MultiService
 from twisted.logger import Logger, LogLevel
 
 from rpymostat.shared import daemon
+from rpymostat.shared.auth import BearerAuth
 from rpymostat.shared.discovery.advertise import AdvertiseService, when_listening
 from rpymostat.shared.discovery.records import HOUSE, Advert, default_instance_name
 from rpymostat.shared.metrics import RequestTimer, with_metrics
@@ -64,7 +65,8 @@ def build_service(config: HouseConfig, reactor: Any, utc_offset_h: float = 0.0
         return {"instance_id": instance_id,
                 "advertised": advertised.name if advertised is not None else None}
 
-    api = HouseAPI(house, __version__, status)
+    api = HouseAPI(house, __version__, status,
+                   None if config.token is None else BearerAuth(config.token))
     timer = RequestTimer()
     root = with_metrics(api.resource(), [*house_metrics(house), *timer.metrics()])
     listener = strports.service(config.listen, make_site(

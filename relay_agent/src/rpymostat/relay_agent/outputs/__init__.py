@@ -31,6 +31,7 @@ class OutputContext:
     blocking: Callable[[Callable[[], Any]], Deferred[Any]]
     http: Any
     timeout: float
+    token: Callable[[], str | None] = lambda: None  # the site token, for outputs that call HTTP
 
 
 class OutputDriver(Protocol):

@@ -49,6 +49,7 @@ class SimOutput:
                  **_: Any) -> None:
         self._http = context.http
         self._timeout = context.timeout
+        self._token = context.token
         self._url = url
         self._path = f"/v1/zones/{zone}/{function}"
         self._function = function
@@ -80,8 +81,11 @@ class SimOutput:
 
     def _put(self, url: str, on: bool, timeout: float) -> Deferred[None]:
         body = json.dumps({"state": "on" if on else "off"}).encode()
-        d = self._http.put(url, data=body, timeout=timeout,
-                           headers={"Content-Type": ["application/json"]})
+        headers = {"Content-Type": ["application/json"]}
+        token = self._token()
+        if token is not None:  # a house with a token needs it; one without ignores it
+            headers["Authorization"] = [f"Bearer {token}"]
+        d = self._http.put(url, data=body, timeout=timeout, headers=headers)
         d.addCallback(_answer, url)
         d.addCallback(lambda _: None)
         d.addErrback(_failed, url)
