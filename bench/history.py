@@ -8,10 +8,12 @@ Measures, in one run on this machine:
   rows, and the whole file (tiers, events, indexes) over the rows; raw retention is set to
   forever for the run so that every raw reading stays to be measured;
 - query latency p50/p99 over repeated runs, on the engine's own query functions: one sensor's
-  last 24 h raw; a week of 10 sensors in 5-minute buckets; a year of 10 sensors in 1-day
-  buckets (what ``GET /v1/history`` with resolution=auto asks for those windows), from the
-  tiers; and a year of the heater's on/off changes (one output, ~8 cycles a day, written to
-  the event log as the engine's recorder writes them);
+  last 24 h raw; a week and a year of 10 sensors in the buckets ``GET /v1/history`` with
+  resolution=auto picks for those windows (``query.auto_bucket``: at most 2,000 per series,
+  so 1 hour for a week — 2,016 five-minute buckets are over — and 1 day for a year), from
+  the tiers; a week of 10 sensors in 5-minute buckets asked for explicitly
+  (``resolution=5m``); and a year of the heater's on/off changes (one output, ~8 cycles a
+  day, written to the event log as the engine's recorder writes them);
 - the peer, in the same run: the same readings kept as Home Assistant's recorder keeps states
   (``states`` + ``state_attributes`` + ``states_meta``, one row per state, with the recorder's
   indexes; schema version 41 of homeassistant/components/recorder/db_schema.py, commit
@@ -38,6 +40,7 @@ from typing import Any
 
 from benchlib import free_port, start_daemon, stop_daemon
 
+from rpymostat.engine.history.query import BUCKETS, auto_bucket
 from rpymostat.engine.store.sqlite_readings import select_columns
 from rpymostat.engine.store.sqlite_tiers import select_tiered_buckets
 
@@ -230,10 +233,13 @@ def queries(ours: Path, peer: Path, minutes: int) -> dict[str, Any]:
     a = sqlite3.connect(ours)
     b = sqlite3.connect(peer)
     end = END
+    week, year = timedelta(days=7), timedelta(days=365)
+    auto_week, auto_year = auto_bucket(end - week, end), auto_bucket(end - year, end)
     windows = {"24h_1_sensor_raw": (timedelta(hours=24), 1, None, 200),
-               "week_10_sensors_5m": (timedelta(days=7), SENSORS, 300_000, 100),
-               "year_10_sensors_1d": (timedelta(days=365), SENSORS, 86_400_000, 10),
-               "year_heater_intervals": (timedelta(days=365), 0, None, 100)}
+               f"week_10_sensors_auto_{auto_week}": (week, SENSORS, BUCKETS[auto_week], 100),
+               "week_10_sensors_5m": (week, SENSORS, BUCKETS["5m"], 100),
+               f"year_10_sensors_auto_{auto_year}": (year, SENSORS, BUCKETS[auto_year], 10),
+               "year_heater_intervals": (year, 0, None, 100)}
     out = {}
     for name, (span, sensors, width, repeats) in windows.items():
         start = max(end - span, END - timedelta(minutes=minutes))

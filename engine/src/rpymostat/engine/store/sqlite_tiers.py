@@ -174,9 +174,11 @@ def select_tiered_buckets(conn: sqlite3.Connection, sensor: str, start_ms: int, 
         f"SELECT ts - ts % :width AS b, {_AGG} FROM readings WHERE sensor = :num"
         " AND ts >= :w5 AND ts < :e AND value IS NOT NULL GROUP BY b ORDER BY b",
         args).fetchall())
-    # The loop runs once per bucket (a week of 5-minute buckets is 2,016): no calls in it.
-    return [Bucket(b, lo / SCALE if type(lo) is int else lo, total / n / SCALE,
-                   hi / SCALE if type(hi) is int else hi, n)
+    # The loop runs once per bucket (a week of 5-minute buckets is 2,016): no calls in it
+    # but tuple.__new__ (a NamedTuple's own __new__ is a Python function: ~10 % slower).
+    new = tuple.__new__
+    return [new(Bucket, (b, lo / SCALE if type(lo) is int else lo, total / n / SCALE,
+                         hi / SCALE if type(hi) is int else hi, n))
             for b, lo, total, hi, n in rows]
 
 
