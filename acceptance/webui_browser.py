@@ -30,7 +30,7 @@ def require_browser() -> Any:
     try:
         from playwright import sync_api
     except ImportError:
-        pytest.skip("playwright is not installed (requirements-dev.txt)")
+        pytest.fail("playwright is not installed: make test installs it (requirements-dev.txt)")
     return sync_api
 
 

