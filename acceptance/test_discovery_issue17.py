@@ -108,6 +108,16 @@ def stop_all(*daemons: Any) -> None:
             d.wait()
 
 
+def wait_paired(engine: Daemon, sensors: Daemon, relays: Daemon) -> str:
+    """Wait until both agents found the engine and the relay agent registered; its URL."""
+    wait_for(lambda: sensors.request("GET", "/v1/status")[1]["engine"]["state"] ==
+             "found", 20, "the sensor agent to find the engine")
+    engine_url: str = sensors.request("GET", "/v1/status")[1]["engine"]["engine"]["url"]
+    wait_for(lambda: found(relays, engine_url), 20, "the relay agent to find it")
+    wait_for(lambda: relay_reachable(engine), 20, "the relay agent's registration")
+    return engine_url
+
+
 def test_a_same_name_engine_coming_and_going_never_unpins_the_agents(
         tmp_path: Path, engine_factory) -> None:
     """Readings keep reaching our engine with no gap and neither agent loses it while another
@@ -115,11 +125,7 @@ def test_a_same_name_engine_coming_and_going_never_unpins_the_agents(
     engine, name, _instance, sensors, relays = start_suite(tmp_path, engine_factory)
     intruder = None
     try:
-        wait_for(lambda: sensors.request("GET", "/v1/status")[1]["engine"]["state"] ==
-                 "found", 20, "the sensor agent to find the engine")
-        engine_url = sensors.request("GET", "/v1/status")[1]["engine"]["engine"]["url"]
-        wait_for(lambda: found(relays, engine_url), 20, "the relay agent to find it")
-        wait_for(lambda: relay_reachable(engine), 20, "the relay agent's registration")
+        engine_url = wait_paired(engine, sensors, relays)
         wait_for(lambda: len(readings(engine)) >= 4, 20, "readings")
         intruder = subprocess.Popen([sys.executable, "-c", SAME_NAME, name, str(free_port())],
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -154,11 +160,7 @@ def test_agents_paused_longer_than_every_ttl_come_back_within_seconds(
     engine, _name, _instance, sensors, relays = start_suite(
         tmp_path, engine_factory, RPYMOSTAT_MDNS_TTL="3")
     try:
-        wait_for(lambda: sensors.request("GET", "/v1/status")[1]["engine"]["state"] ==
-                 "found", 20, "the sensor agent to find the engine")
-        engine_url = sensors.request("GET", "/v1/status")[1]["engine"]["engine"]["url"]
-        wait_for(lambda: found(relays, engine_url), 20, "the relay agent to find it")
-        wait_for(lambda: relay_reachable(engine), 20, "the relay agent's registration")
+        engine_url = wait_paired(engine, sensors, relays)
         for agent in (sensors, relays):
             assert agent.proc is not None
             os.kill(agent.proc.pid, signal.SIGSTOP)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from rpymostat.engine.store.sqlite_tiers import watermark
+
 from .processes import Daemon, wait_for
 
 REAL_MONGODB = os.environ.get("RPYMOSTAT_TEST_MONGODB_URI")
@@ -37,10 +39,10 @@ def _batches(now: datetime) -> list[list[dict[str, Any]]]:
 
 
 def _watermark(db: Path) -> int:
+    """The engine's downsampling watermark in ``db`` (0 before the first pass)."""
     conn = sqlite3.connect(db, timeout=10)
     try:
-        row = conn.execute("SELECT upto FROM downsample WHERE tier = '5m'").fetchone()
-        return int(row[0]) if row else 0
+        return watermark(conn) or 0
     finally:
         conn.close()
 

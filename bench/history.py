@@ -42,7 +42,7 @@ from benchlib import free_port, start_daemon, stop_daemon
 
 from rpymostat.engine.history.query import BUCKETS, auto_bucket
 from rpymostat.engine.store.sqlite_readings import select_columns
-from rpymostat.engine.store.sqlite_tiers import select_tiered_buckets
+from rpymostat.engine.store.sqlite_tiers import select_tiered_buckets, watermark
 
 BIN = Path(sys.executable).parent
 TOKEN = "bench-token-0123456789abcdef"
@@ -101,10 +101,10 @@ def _heater(minutes: int) -> list[tuple[datetime, bool]]:
 
 
 def _watermark(db: Path) -> int:
+    """The engine's downsampling watermark in ``db`` (0 before the first pass)."""
     conn = sqlite3.connect(db, timeout=30)
     try:
-        row = conn.execute("SELECT upto FROM downsample WHERE tier = '5m'").fetchone()
-        return int(row[0]) if row else 0
+        return watermark(conn) or 0
     finally:
         conn.close()
 
